@@ -14,6 +14,9 @@ type Document struct {
 	Description string `yaml:"description,omitempty" json:"description,omitempty"`
 	// Domain is the DNS domain of the ingress hosts ("local" by default).
 	Domain string `yaml:"domain,omitempty" json:"domain,omitempty"`
+	// Standalone makes a profile replace the catalog instead of overlaying
+	// it (test profiles made of the project's own charts use it).
+	Standalone bool `yaml:"standalone,omitempty" json:"standalone,omitempty"`
 	// Only restricts the stack to these components and everything they
 	// depend on (the minimal profile uses it).
 	Only       []string    `yaml:"only,omitempty" json:"only,omitempty"`
