@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// capNumbers maps Linux capability names to their bit numbers
+// (linux/capability.h).
+var capNumbers = map[string]uint{
+	"CAP_CHOWN": 0, "CAP_DAC_OVERRIDE": 1, "CAP_DAC_READ_SEARCH": 2, "CAP_FOWNER": 3,
+	"CAP_FSETID": 4, "CAP_KILL": 5, "CAP_SETGID": 6, "CAP_SETUID": 7, "CAP_SETPCAP": 8,
+	"CAP_LINUX_IMMUTABLE": 9, "CAP_NET_BIND_SERVICE": 10, "CAP_NET_BROADCAST": 11,
+	"CAP_NET_ADMIN": 12, "CAP_NET_RAW": 13, "CAP_IPC_LOCK": 14, "CAP_IPC_OWNER": 15,
+	"CAP_SYS_MODULE": 16, "CAP_SYS_RAWIO": 17, "CAP_SYS_CHROOT": 18, "CAP_SYS_PTRACE": 19,
+	"CAP_SYS_PACCT": 20, "CAP_SYS_ADMIN": 21, "CAP_SYS_BOOT": 22, "CAP_SYS_NICE": 23,
+	"CAP_SYS_RESOURCE": 24, "CAP_SYS_TIME": 25, "CAP_SYS_TTY_CONFIG": 26, "CAP_MKNOD": 27,
+	"CAP_LEASE": 28, "CAP_AUDIT_WRITE": 29, "CAP_AUDIT_CONTROL": 30, "CAP_SETFCAP": 31,
+	"CAP_MAC_OVERRIDE": 32, "CAP_MAC_ADMIN": 33, "CAP_SYSLOG": 34, "CAP_WAKE_ALARM": 35,
+	"CAP_BLOCK_SUSPEND": 36, "CAP_AUDIT_READ": 37, "CAP_PERFMON": 38, "CAP_BPF": 39,
+	"CAP_CHECKPOINT_RESTORE": 40,
+}
+
+// boundingSet reads CapBnd from a /proc/<pid>/status file.
+func boundingSet(statusFile string) (uint64, error) {
+	f, err := os.Open(statusFile)
+	if err != nil {
+		return 0, fmt.Errorf("reading the capability bounding set: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "CapBnd:"); ok {
+			n, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			if err != nil {
+				return 0, fmt.Errorf("parsing CapBnd %q: %w", v, err)
+			}
+			return n, nil
+		}
+	}
+	return 0, fmt.Errorf("no CapBnd line in %s", statusFile)
+}
+
+// grantable reports whether a capability name can be granted under the
+// bounding set; unknown names are kept (runc will judge them).
+func grantable(name string, bounding uint64) bool {
+	n, ok := capNumbers[name]
+	return !ok || bounding&(1<<n) != 0
+}
+
+// rewriteSpec removes ungrantable capabilities from an OCI runtime spec
+// (config.json: under "process") or a process spec (exec --process: at the
+// top level), keeping every other field as it was. The file is rewritten
+// only when something was removed.
+func rewriteSpec(path string, isProcess bool, bounding uint64) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", path, err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return fmt.Errorf("parsing %s: %w", path, err)
+	}
+	process := doc
+	if !isProcess {
+		p, ok := doc["process"].(map[string]any)
+		if !ok {
+			return nil
+		}
+		process = p
+	}
+	caps, ok := process["capabilities"].(map[string]any)
+	if !ok || !dropCaps(caps, bounding) {
+		return nil
+	}
+	out, err := json.Marshal(doc)
+	if err != nil {
+		return fmt.Errorf("encoding %s: %w", path, err)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.WriteFile(path, out, st.Mode().Perm()); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
+
+// dropCaps filters every capability set (bounding, effective, inheritable,
+// permitted, ambient) in place and reports whether anything was removed.
+func dropCaps(caps map[string]any, bounding uint64) bool {
+	changed := false
+	for set, v := range caps {
+		list, ok := v.([]any)
+		if !ok {
+			continue
+		}
+		kept := make([]any, 0, len(list))
+		for _, c := range list {
+			if name, ok := c.(string); ok && !grantable(name, bounding) {
+				changed = true
+				continue
+			}
+			kept = append(kept, c)
+		}
+		caps[set] = kept
+	}
+	return changed
+}
