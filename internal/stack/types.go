@@ -23,7 +23,9 @@ type Document struct {
 	Cluster    *Cluster    `yaml:"cluster,omitempty" json:"cluster,omitempty"`
 	Components []Component `yaml:"components,omitempty" json:"components,omitempty"`
 
-	file string
+	file       string
+	onlyLine   int
+	domainLine int
 }
 
 // Cluster is the kind cluster a profile asks for. Zero fields keep the
@@ -74,6 +76,8 @@ type Component struct {
 	// Disabled removes the component from the plan (a user file can turn a
 	// catalog component off).
 	Disabled bool `yaml:"disabled,omitempty" json:"disabled,omitempty"`
+
+	pos position
 }
 
 // Chart says where a component's chart comes from: a Helm repository
