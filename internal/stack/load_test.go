@@ -165,7 +165,7 @@ func TestDisableComponent(t *testing.T) {
 	os.WriteFile(f, []byte("apiVersion: devstack.dev/v1alpha1\nkind: Stack\ncomponents:\n  - name: db\n    disabled: true\n"), 0o600)
 	_, err := Load(Options{FS: testFS, Files: []string{f}})
 	// app's dependsOn is written in the catalog, so the error points there.
-	want := `profiles/catalog/10-apps.yaml:20: components[app].dependsOn[0]: depends on "db", which is disabled`
+	want := `profiles/catalog/10-apps.yaml:17: components[app].dependsOn[0]: depends on "db", which is disabled`
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("err %v, want %s", err, want)
 	}
