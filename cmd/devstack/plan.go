@@ -1,7 +1,120 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
 
-func newPlanCmd(_ *streams) *cobra.Command {
-	return &cobra.Command{Use: "plan", RunE: func(*cobra.Command, []string) error { return notImplemented("plan") }}
+	"github.com/spf13/cobra"
+
+	"github.com/devstack-dev/devstack/internal/stack"
+)
+
+func newPlanCmd(s *streams) *cobra.Command {
+	var sf stackFlags
+	var output string
+	cmd := &cobra.Command{
+		Use:   "plan",
+		Short: "Show what `up` would install, in which order, and the critical path",
+		Example: `  devstack plan
+  devstack plan --profile prod -o json
+  devstack plan --only n8n            # n8n and everything it depends on
+  devstack plan -f mystack.yaml --set postgresql.cluster.instances=2`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			if output != "table" && output != "json" {
+				return usagef("--output must be table or json, got %q", output)
+			}
+			p, err := sf.plan()
+			if err != nil {
+				return err
+			}
+			if output == "json" {
+				return writeJSON(s.out, p)
+			}
+			writePlanTable(s.out, p)
+			return nil
+		},
+	}
+	sf.register(cmd)
+	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+	return cmd
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// writePlanTable prints the plan in under 80 columns: long dependency lists
+// are shortened, since `plan -o json` has them whole.
+func writePlanTable(w io.Writer, p *stack.Plan) {
+	fmt.Fprintf(w, "Profile %s, domain %s: %d components, critical path %s (%s)\n\n",
+		p.Profile, p.Domain, len(p.Components), fmtSeconds(p.CriticalSeconds), strings.Join(p.CriticalPath, " -> "))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "L\tCOMPONENT\tNAMESPACE\tCHART\tEST\tDEPENDS ON")
+	for _, c := range p.Components {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", c.Layer, clip(c.Name, 21), clip(c.Namespace, 14),
+			clip(chartLabel(c.Chart), 24), fmtSeconds(c.EstimatedSeconds), depsLabel(c.DependsOn, 18))
+	}
+	tw.Flush()
+	var urls []string
+	for _, c := range p.Components {
+		for _, h := range c.Hosts {
+			urls = append(urls, "http://"+h)
+		}
+	}
+	if len(urls) > 0 {
+		fmt.Fprintf(w, "\nHosts: %s\n", strings.Join(urls, " "))
+	}
+}
+
+func chartLabel(c *stack.Chart) string {
+	switch {
+	case c == nil:
+		return "-"
+	case c.Path != "":
+		if c.Embedded {
+			return "local:" + strings.TrimPrefix(c.Path, "charts/")
+		}
+		return "path:" + c.Path
+	case c.OCI != "":
+		return c.OCI[strings.LastIndex(c.OCI, "/")+1:] + "@" + c.Version
+	default:
+		return c.Name + "@" + c.Version
+	}
+}
+
+func depsLabel(deps []string, width int) string {
+	if len(deps) == 0 {
+		return "-"
+	}
+	all := strings.Join(deps, ",")
+	if len(all) <= width {
+		return all
+	}
+	for n := len(deps) - 1; n > 0; n-- {
+		s := fmt.Sprintf("%s,+%d", strings.Join(deps[:n], ","), len(deps)-n)
+		if len(s) <= width {
+			return s
+		}
+	}
+	return fmt.Sprintf("%d components", len(deps))
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-1] + "…"
+}
+
+func fmtSeconds(s int) string {
+	if s < 60 {
+		return fmt.Sprintf("%ds", s)
+	}
+	return fmt.Sprintf("%dm%02ds", s/60, s%60)
 }
