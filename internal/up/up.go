@@ -1,0 +1,148 @@
+package up
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/devstack-dev/devstack/internal/dag"
+	"github.com/devstack-dev/devstack/internal/event"
+	"github.com/devstack-dev/devstack/internal/stack"
+)
+
+// Target is the cluster the components are installed into.
+type Target struct {
+	Kubeconfig string
+	Context    string
+}
+
+// Preflight checks the machine before anything is created; it returns an
+// error when a check fails.
+type Preflight interface {
+	Check(ctx context.Context, plan *stack.Plan) error
+}
+
+// Cluster creates, reuses or starts the cluster and says how to reach it.
+type Cluster interface {
+	Ensure(ctx context.Context) (Target, error)
+}
+
+// Resolver makes the plan's hosts resolve: the host's resolver and OS
+// routing, and the cluster's DNS.
+type Resolver interface {
+	Ensure(ctx context.Context, plan *stack.Plan, target Target) error
+}
+
+// Installer installs or upgrades one component and waits until it is ready.
+type Installer interface {
+	Apply(ctx context.Context, c stack.Planned) (dag.Outcome, error)
+}
+
+// Runner is one `devstack up`.
+type Runner struct {
+	Plan     *stack.Plan
+	Sink     event.Sink
+	Parallel int
+	// Preflight, Cluster and Resolver are skipped when nil: with --context
+	// there is no cluster to create, with --no-dns no resolver.
+	Preflight Preflight
+	Cluster   Cluster
+	Resolver  Resolver
+	// Target is used as is when Cluster is nil.
+	Target Target
+	// NewInstaller connects an installer to the target once it exists.
+	NewInstaller func(ctx context.Context, target Target) (Installer, error)
+}
+
+// PhaseError says which phase of `up` failed.
+type PhaseError struct {
+	Phase string
+	Err   error
+}
+
+func (e *PhaseError) Error() string { return fmt.Sprintf("%s: %v", e.Phase, e.Err) }
+func (e *PhaseError) Unwrap() error { return e.Err }
+
+// Run executes the flow. The report is nil when the flow stopped before
+// the installs; the error is nil only when every component is ready and
+// the resolver works.
+func (r *Runner) Run(ctx context.Context) (*dag.Report, error) {
+	sink := r.Sink
+	if sink == nil {
+		sink = event.Discard
+	}
+	phase := func(name string, fn func() error) error {
+		start := time.Now()
+		sink.Emit(event.Event{Time: start, Source: event.SourceRun, Name: name, State: event.Running})
+		err := fn()
+		e := event.Event{Time: time.Now(), Source: event.SourceRun, Name: name, State: event.Succeeded, Elapsed: time.Since(start)}
+		switch {
+		case err != nil && ctx.Err() != nil:
+			e.State, e.Message = event.Cancelled, err.Error()
+		case err != nil:
+			e.State, e.Message = event.Failed, err.Error()
+		}
+		sink.Emit(e)
+		if err != nil {
+			return &PhaseError{Phase: name, Err: err}
+		}
+		return nil
+	}
+
+	if r.Preflight != nil {
+		if err := phase("preflight", func() error { return r.Preflight.Check(ctx, r.Plan) }); err != nil {
+			return nil, err
+		}
+	}
+	target := r.Target
+	if r.Cluster != nil {
+		if err := phase("cluster", func() (err error) { target, err = r.Cluster.Ensure(ctx); return err }); err != nil {
+			return nil, err
+		}
+	}
+	// The resolver's failure does not stop the installs: the stack is still
+	// useful through port-forwards, and the error is reported at the end.
+	var dnsErr error
+	if r.Resolver != nil {
+		dnsErr = phase("dns", func() error { return r.Resolver.Ensure(ctx, r.Plan, target) })
+		if ctx.Err() != nil {
+			return nil, dnsErr
+		}
+	}
+	var inst Installer
+	if err := phase("connect", func() (err error) { inst, err = r.NewInstaller(ctx, target); return err }); err != nil {
+		return nil, err
+	}
+	g, err := Graph(r.Plan)
+	if err != nil {
+		return nil, err
+	}
+	estimates := estimates(r.Plan)
+	var report *dag.Report
+	installErr := phase("install", func() error {
+		report = dag.Run(ctx, g, func(ctx context.Context, name string) (dag.Outcome, error) {
+			c, _ := r.Plan.Component(name)
+			return inst.Apply(ctx, c)
+		}, dag.Options{Parallel: r.Parallel, Sink: sink, Weight: func(n string) float64 { return estimates[n] }})
+		return report.Err()
+	})
+	return report, errors.Join(installErr, dnsErr)
+}
+
+// Graph is the plan's dependency graph.
+func Graph(p *stack.Plan) (*dag.Graph, error) {
+	nodes := make([]dag.Node, 0, len(p.Components))
+	for _, c := range p.Components {
+		nodes = append(nodes, dag.Node{Name: c.Name, Deps: c.DependsOn})
+	}
+	return dag.New(nodes)
+}
+
+func estimates(p *stack.Plan) map[string]float64 {
+	out := make(map[string]float64, len(p.Components))
+	for _, c := range p.Components {
+		out[c.Name] = float64(c.EstimatedSeconds) + 1
+	}
+	return out
+}

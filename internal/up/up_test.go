@@ -1,0 +1,152 @@
+package up
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/devstack-dev/devstack/internal/dag"
+	"github.com/devstack-dev/devstack/internal/event"
+	"github.com/devstack-dev/devstack/internal/stack"
+)
+
+func testPlan() *stack.Plan {
+	c := func(name string, tier stack.Tier, deps ...string) stack.Planned {
+		return stack.Planned{Component: stack.Component{Name: name, Tier: tier, DependsOn: deps, EstimatedSeconds: 1}}
+	}
+	return &stack.Plan{Profile: "test", Domain: "local", Components: []stack.Planned{
+		c("operator", stack.TierFoundation), c("ingress", stack.TierFoundation),
+		c("db", stack.TierApps, "operator"), c("app", stack.TierApps, "db", "ingress"),
+	}}
+}
+
+// fakes records the order of calls made by the flow.
+type fakes struct {
+	mu        sync.Mutex
+	calls     []string
+	preErr    error
+	cluErr    error
+	dnsErr    error
+	failApply string
+}
+
+func (f *fakes) note(s string) { f.mu.Lock(); f.calls = append(f.calls, s); f.mu.Unlock() }
+
+func (f *fakes) Check(context.Context, *stack.Plan) error { f.note("preflight"); return f.preErr }
+func (f *fakes) Ensure(context.Context) (Target, error) {
+	f.note("cluster")
+	return Target{Context: "kind-devstack"}, f.cluErr
+}
+
+type fakeResolver struct{ f *fakes }
+
+func (r fakeResolver) Ensure(_ context.Context, _ *stack.Plan, t Target) error {
+	r.f.note("dns:" + t.Context)
+	return r.f.dnsErr
+}
+
+func (f *fakes) Apply(_ context.Context, c stack.Planned) (dag.Outcome, error) {
+	f.note("apply:" + c.Name)
+	if c.Name == f.failApply {
+		return dag.Outcome{}, errors.New("deployment/" + c.Name + " 0/1 ready: CrashLoopBackOff")
+	}
+	return dag.Outcome{Message: "installed"}, nil
+}
+
+func (f *fakes) Uninstall(_ context.Context, c stack.Planned) error {
+	f.note("uninstall:" + c.Name)
+	return nil
+}
+
+func (f *fakes) runner(rec event.Sink) *Runner {
+	return &Runner{
+		Plan: testPlan(), Sink: rec, Parallel: 1,
+		Preflight: f, Cluster: f, Resolver: fakeResolver{f},
+		NewInstaller: func(_ context.Context, t Target) (Installer, error) { f.note("connect:" + t.Context); return f, nil },
+	}
+}
+
+func TestRunFlowInOrder(t *testing.T) {
+	f := &fakes{}
+	rec := &event.Recorder{}
+	rep, err := f.runner(rec).Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(f.calls, " ")
+	want := "preflight cluster dns:kind-devstack connect:kind-devstack apply:operator apply:ingress apply:db apply:app"
+	if got != want {
+		t.Fatalf("calls\n%s\nwant\n%s", got, want)
+	}
+	if rep.Get("app").State != event.Succeeded {
+		t.Fatalf("app %s", rep.Get("app").State)
+	}
+	var phases []string
+	for _, e := range rec.Events() {
+		if e.Source == event.SourceRun && e.State == event.Succeeded {
+			phases = append(phases, e.Name)
+		}
+	}
+	if strings.Join(phases, ",") != "preflight,cluster,dns,connect,install" {
+		t.Fatalf("phase events %v", phases)
+	}
+}
+
+func TestRunStopsOnPreflightAndCluster(t *testing.T) {
+	f := &fakes{preErr: errors.New("no container engine: is Docker running?")}
+	_, err := f.runner(nil).Run(context.Background())
+	var pe *PhaseError
+	if !errors.As(err, &pe) || pe.Phase != "preflight" || strings.Join(f.calls, " ") != "preflight" {
+		t.Fatalf("err %v calls %v", err, f.calls)
+	}
+	f = &fakes{cluErr: errors.New("port 80 in use")}
+	_, err = f.runner(nil).Run(context.Background())
+	if !errors.As(err, &pe) || pe.Phase != "cluster" || strings.Join(f.calls, " ") != "preflight cluster" {
+		t.Fatalf("err %v calls %v", err, f.calls)
+	}
+}
+
+func TestRunDNSFailureStillInstalls(t *testing.T) {
+	f := &fakes{dnsErr: errors.New("port 15353 in use")}
+	rep, err := f.runner(nil).Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "dns: port 15353 in use") {
+		t.Fatalf("err %v", err)
+	}
+	if rep == nil || rep.Err() != nil {
+		t.Fatalf("installs did not all run: %v", rep)
+	}
+}
+
+func TestRunInstallFailure(t *testing.T) {
+	f := &fakes{failApply: "db"}
+	rep, err := f.runner(nil).Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "db failed: deployment/db 0/1 ready: CrashLoopBackOff") {
+		t.Fatalf("err %v", err)
+	}
+	if rep.Get("app").State != event.Blocked || rep.Get("ingress").State != event.Succeeded {
+		t.Fatalf("app %s ingress %s", rep.Get("app").State, rep.Get("ingress").State)
+	}
+}
+
+func TestRemoveReverseOrderByTier(t *testing.T) {
+	f := &fakes{}
+	if _, err := Remove(context.Background(), testPlan(), stack.TierApps, f, nil, 1); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(f.calls, " "); got != "uninstall:app uninstall:db" {
+		t.Fatalf("apps tier: %s", got)
+	}
+	f = &fakes{}
+	if _, err := Remove(context.Background(), testPlan(), "", f, nil, 1); err != nil {
+		t.Fatal(err)
+	}
+	pos := map[string]int{}
+	for i, c := range f.calls {
+		pos[c] = i
+	}
+	if len(f.calls) != 4 || pos["uninstall:app"] > pos["uninstall:db"] || pos["uninstall:db"] > pos["uninstall:operator"] || pos["uninstall:app"] > pos["uninstall:ingress"] {
+		t.Fatalf("all tiers: %v", f.calls)
+	}
+}
