@@ -1,0 +1,307 @@
+package helm
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"helm.sh/helm/v3/pkg/action"
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/release"
+	"helm.sh/helm/v3/pkg/storage/driver"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/devstack-dev/devstack/internal/stack"
+)
+
+// Outcome is what Apply did to a component; it is the scheduler's note.
+type Outcome string
+
+// The outcomes of Apply.
+const (
+	Installed Outcome = "installed"
+	Upgraded  Outcome = "upgraded"
+	Unchanged Outcome = "unchanged"
+)
+
+// Apply installs or upgrades component c and waits until it is ready,
+// within the component's timeout. A component whose deployed release
+// carries the digest of the same chart and values is left alone
+// (Unchanged) after one read of the release.
+//
+// On failure the release is left failed (first install) or rolled back to
+// the previous revision (upgrade), and the error, a *WaitError when the
+// resources did not become ready, names what failed and why. A release
+// left pending by an interrupted run is marked failed and upgraded over.
+func (in *Installer) Apply(parent context.Context, c stack.Planned) (Outcome, error) {
+	timeout := in.timeout(c)
+	ctx, cancel := context.WithTimeout(parent, timeout)
+	defer cancel()
+	ns := namespaceOf(c)
+
+	ch, err := in.loadChart(ctx, c)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", c.Name, err)
+	}
+	vals, err := normalizeValues(c.Values)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", c.Name, err)
+	}
+	dg, err := digest(ch, ns, vals)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", c.Name, err)
+	}
+	if err := in.awaitInflight(ctx, ns, c.Name); err != nil {
+		return "", fmt.Errorf("%s: waiting for the previous operation on the release: %w", c.Name, err)
+	}
+	cfg := in.actionConfig(ns)
+	last, err := lastRelease(cfg, c.Name)
+	if err != nil {
+		return "", fmt.Errorf("%s: reading the release: %w", c.Name, err)
+	}
+	if last != nil && last.Info.Status == release.StatusDeployed && last.Labels[LabelDigest] == dg {
+		return Unchanged, nil
+	}
+
+	if err := in.ensureNamespace(ctx, ns); err != nil {
+		return "", fmt.Errorf("%s: %w", c.Name, err)
+	}
+	if last != nil && last.Info.Status.IsPending() {
+		in.progress(c, fmt.Sprintf("recovering release revision %d left %s by an interrupted run", last.Version, last.Info.Status))
+		if err := markFailed(cfg, last, "interrupted while "+last.Info.Status.String()+"; recovered by devstack"); err != nil {
+			return "", fmt.Errorf("%s: recovering the pending release: %w", c.Name, err)
+		}
+	}
+
+	rel, outcome, prev, err := in.installWithRetry(ctx, cfg, c, ch, vals)
+	if err != nil {
+		if parent.Err() != nil {
+			return "", fmt.Errorf("%s: cancelled: %w", c.Name, err)
+		}
+		return "", fmt.Errorf("%s: %s: %w", c.Name, outcomeVerb(outcome), err)
+	}
+
+	all, err := manifestTargets(cfg, rel.Manifest)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", c.Name, err)
+	}
+	if werr := in.wait(ctx, parent, c, waitTargets(all, c), timeout); werr != nil {
+		in.afterFailedWait(parent, cfg, c, rel, prev, werr)
+		return "", werr
+	}
+	if err := setDigest(cfg, rel, dg); err != nil {
+		return "", fmt.Errorf("%s: recording the applied digest: %w", c.Name, err)
+	}
+	return outcome, nil
+}
+
+// installWithRetry installs the release, or upgrades it when a revision
+// exists, retrying transient errors with backoff until ctx ends. prev is
+// the revision that was deployed before (0 for a first install).
+func (in *Installer) installWithRetry(ctx context.Context, cfg *action.Configuration, c stack.Planned, ch *chart.Chart, vals map[string]any) (*release.Release, Outcome, int, error) {
+	backoff := 500 * time.Millisecond
+	for {
+		last, err := lastRelease(cfg, c.Name)
+		if err != nil {
+			return nil, "", 0, err
+		}
+		outcome, prev := Installed, 0
+		if last != nil {
+			if dep, err := cfg.Releases.Deployed(c.Name); err == nil {
+				outcome, prev = Upgraded, dep.Version
+			}
+		}
+		rel, err := in.runHelm(ctx, namespaceOf(c), c.Name, func() (*release.Release, error) {
+			deadline, _ := ctx.Deadline()
+			if last == nil {
+				i := action.NewInstall(cfg)
+				i.ReleaseName, i.Namespace, i.Timeout = c.Name, namespaceOf(c), time.Until(deadline)
+				return i.RunWithContext(detached(ctx), ch, vals)
+			}
+			u := action.NewUpgrade(cfg)
+			u.Namespace, u.Timeout, u.MaxHistory = namespaceOf(c), time.Until(deadline), in.opts.MaxHistory
+			// Values are exactly the plan's, never merged with the last release's.
+			u.ResetValues = true
+			// The digest is re-recorded only once the new revision is ready.
+			u.Labels = map[string]string{LabelDigest: "null"}
+			return u.RunWithContext(detached(ctx), c.Name, ch, vals)
+		})
+		if err == nil {
+			return rel, outcome, prev, nil
+		}
+		if ctx.Err() != nil || !transient(err) {
+			return nil, outcome, prev, err
+		}
+		in.progress(c, fmt.Sprintf("retrying in %s: %v", backoff, err))
+		select {
+		case <-ctx.Done():
+			return nil, outcome, prev, fmt.Errorf("%w (last error: %v)", ctx.Err(), err)
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 10*time.Second)
+		in.getter.refresh()
+	}
+}
+
+// runHelm runs one Helm operation on a release. Helm v3 returns on
+// cancellation while its goroutine keeps creating resources and writing the
+// release; running it on a detached context and recording it as in flight
+// lets the next Apply of the same release wait for it instead of racing it.
+func (in *Installer) runHelm(ctx context.Context, ns, name string, op func() (*release.Release, error)) (*release.Release, error) {
+	key := ns + "/" + name
+	done := make(chan struct{})
+	in.mu.Lock()
+	in.inflight[key] = done
+	in.mu.Unlock()
+	type result struct {
+		rel *release.Release
+		err error
+	}
+	res := make(chan result, 1)
+	go func() {
+		defer func() {
+			in.mu.Lock()
+			if in.inflight[key] == done {
+				delete(in.inflight, key)
+			}
+			in.mu.Unlock()
+			close(done)
+		}()
+		rel, err := op()
+		res <- result{rel, err}
+	}()
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case r := <-res:
+		return r.rel, r.err
+	}
+}
+
+// awaitInflight waits for an operation an earlier, cancelled call left
+// running on the release.
+func (in *Installer) awaitInflight(ctx context.Context, ns, name string) error {
+	in.mu.Lock()
+	done := in.inflight[ns+"/"+name]
+	in.mu.Unlock()
+	if done == nil {
+		return nil
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// afterFailedWait leaves the cluster in a state the next run can work
+// from: a failed upgrade is rolled back so the previous revision keeps
+// serving; a failed or interrupted install is marked failed so the next run
+// upgrades over it.
+func (in *Installer) afterFailedWait(parent context.Context, cfg *action.Configuration, c stack.Planned, rel *release.Release, prev int, werr error) {
+	ctx, cancel := context.WithTimeout(detached(parent), time.Minute)
+	defer cancel()
+	var we *WaitError
+	errors.As(werr, &we)
+	if prev > 0 && parent.Err() == nil {
+		in.progress(c, fmt.Sprintf("upgrade failed, rolling back to revision %d", prev))
+		_, err := in.runHelm(ctx, namespaceOf(c), c.Name, func() (*release.Release, error) {
+			r := action.NewRollback(cfg)
+			r.Version, r.Timeout, r.MaxHistory = prev, time.Minute, in.opts.MaxHistory
+			return nil, r.Run(c.Name)
+		})
+		if err == nil && we != nil {
+			we.RolledBack = prev
+			return
+		}
+	}
+	_ = markFailed(cfg, rel, truncate(werr.Error(), 512))
+}
+
+func (in *Installer) ensureNamespace(ctx context.Context, ns string) error {
+	_, err := in.clientset.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
+	if err == nil {
+		return nil
+	}
+	if !apierrors.IsNotFound(err) {
+		return fmt.Errorf("reading namespace %s: %w", ns, err)
+	}
+	_, err = in.clientset.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{})
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("creating namespace %s: %w", ns, err)
+	}
+	return nil
+}
+
+// lastRelease returns the newest revision of a release, or nil.
+func lastRelease(cfg *action.Configuration, name string) (*release.Release, error) {
+	r, err := cfg.Releases.Last(name)
+	if errors.Is(err, driver.ErrReleaseNotFound) {
+		return nil, nil
+	}
+	return r, err
+}
+
+// markFailed rewrites a stored revision's status to failed.
+func markFailed(cfg *action.Configuration, rel *release.Release, why string) error {
+	r, err := cfg.Releases.Get(rel.Name, rel.Version)
+	if err != nil {
+		return err
+	}
+	if r.Info.Status == release.StatusFailed || r.Info.Status == release.StatusSuperseded {
+		return nil
+	}
+	r.SetStatus(release.StatusFailed, why)
+	return cfg.Releases.Update(r)
+}
+
+// setDigest records on the stored revision that it was applied and became
+// ready with the given digest.
+func setDigest(cfg *action.Configuration, rel *release.Release, dg string) error {
+	r, err := cfg.Releases.Get(rel.Name, rel.Version)
+	if err != nil {
+		return err
+	}
+	if r.Labels == nil {
+		r.Labels = map[string]string{}
+	}
+	r.Labels[LabelDigest] = dg
+	return cfg.Releases.Update(r)
+}
+
+// normalizeValues deep-copies the plan's values through JSON, so that Helm
+// (which may modify them) never touches the plan and the digest sees the
+// same types Helm renders.
+func normalizeValues(v map[string]any) (map[string]any, error) {
+	out := map[string]any{}
+	if len(v) == 0 {
+		return out, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("values: %w", err)
+	}
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, fmt.Errorf("values: %w", err)
+	}
+	return out, nil
+}
+
+func outcomeVerb(o Outcome) string {
+	if o == Upgraded {
+		return "upgrade"
+	}
+	return "install"
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}

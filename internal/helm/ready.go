@@ -1,0 +1,197 @@
+package helm
+
+import (
+	"fmt"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	apiextv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+// readiness is one resource's state: ready, or what it waits for, or a
+// failure that waiting will not fix.
+type readiness struct {
+	Ready   bool
+	Waiting string // "deployment/grafana 0/1 ready"
+	Failed  error
+}
+
+// check decides whether obj is ready. condition, when set, is the status
+// condition a custom resource must have True (stack.WaitFor); kinds it does
+// not know and that have no condition to wait for are ready once they exist.
+func check(obj *unstructured.Unstructured, condition string) readiness {
+	ref := strings.ToLower(obj.GetKind()) + "/" + obj.GetName()
+	if condition != "" {
+		return checkCondition(obj, ref, condition)
+	}
+	switch obj.GroupVersionKind().GroupKind().String() {
+	case "Deployment.apps":
+		var d appsv1.Deployment
+		if err := convert(obj, &d); err != nil {
+			return readiness{Failed: err}
+		}
+		return deploymentReady(&d, ref)
+	case "StatefulSet.apps":
+		var s appsv1.StatefulSet
+		if err := convert(obj, &s); err != nil {
+			return readiness{Failed: err}
+		}
+		return statefulSetReady(&s, ref)
+	case "DaemonSet.apps":
+		var d appsv1.DaemonSet
+		if err := convert(obj, &d); err != nil {
+			return readiness{Failed: err}
+		}
+		return daemonSetReady(&d, ref)
+	case "Job.batch":
+		var j batchv1.Job
+		if err := convert(obj, &j); err != nil {
+			return readiness{Failed: err}
+		}
+		return jobReady(&j, ref)
+	case "Pod":
+		var p corev1.Pod
+		if err := convert(obj, &p); err != nil {
+			return readiness{Failed: err}
+		}
+		return podReady(&p, ref)
+	case "CustomResourceDefinition.apiextensions.k8s.io":
+		var c apiextv1.CustomResourceDefinition
+		if err := convert(obj, &c); err != nil {
+			return readiness{Failed: err}
+		}
+		return crdReady(&c, "crd/"+c.Name)
+	}
+	return readiness{Ready: true}
+}
+
+func convert(obj *unstructured.Unstructured, into any) error {
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj.Object, into); err != nil {
+		return fmt.Errorf("reading %s %s: %w", obj.GetKind(), obj.GetName(), err)
+	}
+	return nil
+}
+
+func replicas(p *int32) int32 {
+	if p == nil {
+		return 1
+	}
+	return *p
+}
+
+// deploymentReady follows `kubectl rollout status`: every replica updated,
+// old replicas gone, and the updated ones available.
+func deploymentReady(d *appsv1.Deployment, ref string) readiness {
+	want := replicas(d.Spec.Replicas)
+	st := d.Status
+	waiting := readiness{Waiting: fmt.Sprintf("%s %d/%d ready", ref, min(st.AvailableReplicas, st.UpdatedReplicas), want)}
+	if d.Spec.Paused {
+		return readiness{Ready: true}
+	}
+	if st.ObservedGeneration < d.Generation || st.UpdatedReplicas < want || st.Replicas > st.UpdatedReplicas || st.AvailableReplicas < st.UpdatedReplicas {
+		return waiting
+	}
+	return readiness{Ready: true}
+}
+
+func statefulSetReady(s *appsv1.StatefulSet, ref string) readiness {
+	want := replicas(s.Spec.Replicas)
+	st := s.Status
+	waiting := readiness{Waiting: fmt.Sprintf("%s %d/%d ready", ref, st.ReadyReplicas, want)}
+	if st.ObservedGeneration < s.Generation || st.ReadyReplicas < want {
+		return waiting
+	}
+	if s.Spec.UpdateStrategy.Type == appsv1.RollingUpdateStatefulSetStrategyType {
+		partition := int32(0)
+		if ru := s.Spec.UpdateStrategy.RollingUpdate; ru != nil && ru.Partition != nil {
+			partition = *ru.Partition
+		}
+		if st.UpdatedReplicas < want-partition || (partition == 0 && st.UpdateRevision != st.CurrentRevision && st.UpdateRevision != "") {
+			return readiness{Waiting: fmt.Sprintf("%s %d/%d updated", ref, st.UpdatedReplicas, want)}
+		}
+	}
+	return readiness{Ready: true}
+}
+
+func daemonSetReady(d *appsv1.DaemonSet, ref string) readiness {
+	st := d.Status
+	if st.ObservedGeneration < d.Generation || st.UpdatedNumberScheduled < st.DesiredNumberScheduled || st.NumberAvailable < st.DesiredNumberScheduled {
+		return readiness{Waiting: fmt.Sprintf("%s %d/%d ready", ref, st.NumberAvailable, st.DesiredNumberScheduled)}
+	}
+	return readiness{Ready: true}
+}
+
+func jobReady(j *batchv1.Job, ref string) readiness {
+	for _, c := range j.Status.Conditions {
+		if c.Status != corev1.ConditionTrue {
+			continue
+		}
+		switch c.Type {
+		case batchv1.JobComplete:
+			return readiness{Ready: true}
+		case batchv1.JobFailed:
+			return readiness{Failed: fmt.Errorf("%s failed: %s: %s", ref, c.Reason, c.Message)}
+		}
+	}
+	want := int32(1)
+	if j.Spec.Completions != nil {
+		want = *j.Spec.Completions
+	}
+	return readiness{Waiting: fmt.Sprintf("%s %d/%d complete", ref, j.Status.Succeeded, want)}
+}
+
+func podReady(p *corev1.Pod, ref string) readiness {
+	switch p.Status.Phase {
+	case corev1.PodSucceeded:
+		return readiness{Ready: true}
+	case corev1.PodFailed:
+		return readiness{Failed: fmt.Errorf("%s failed: %s", ref, podProblem(p))}
+	}
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue {
+			return readiness{Ready: true}
+		}
+	}
+	return readiness{Waiting: ref + " not ready"}
+}
+
+func crdReady(c *apiextv1.CustomResourceDefinition, ref string) readiness {
+	for _, cond := range c.Status.Conditions {
+		switch {
+		case cond.Type == apiextv1.Established && cond.Status == apiextv1.ConditionTrue:
+			return readiness{Ready: true}
+		case cond.Type == apiextv1.NamesAccepted && cond.Status == apiextv1.ConditionFalse:
+			return readiness{Failed: fmt.Errorf("%s names not accepted: %s", ref, cond.Message)}
+		}
+	}
+	return readiness{Waiting: ref + " not established"}
+}
+
+// checkCondition waits for status.conditions[type=condition] to be True,
+// the convention operators follow (CloudNativePG's Cluster, ScyllaCluster).
+func checkCondition(obj *unstructured.Unstructured, ref, condition string) readiness {
+	conds, _, _ := unstructured.NestedSlice(obj.Object, "status", "conditions")
+	for _, raw := range conds {
+		c, ok := raw.(map[string]any)
+		if !ok || c["type"] != condition {
+			continue
+		}
+		if c["status"] == "True" {
+			// A condition from an older generation says nothing about this one.
+			if og, ok := c["observedGeneration"].(int64); ok && og < obj.GetGeneration() {
+				break
+			}
+			return readiness{Ready: true}
+		}
+		msg := fmt.Sprintf("%s %s=%v", ref, condition, c["status"])
+		if r, _ := c["reason"].(string); r != "" {
+			msg += " (" + r + ")"
+		}
+		return readiness{Waiting: msg}
+	}
+	return readiness{Waiting: fmt.Sprintf("%s waiting for condition %s", ref, condition)}
+}

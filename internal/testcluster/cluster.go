@@ -1,0 +1,264 @@
+package testcluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+)
+
+// NodeName is the kwok node pods are scheduled on.
+const NodeName = "kwok-node-0"
+
+// Cluster is a running control plane.
+type Cluster struct {
+	// Kubeconfig is the path of an admin kubeconfig (mode 0600).
+	Kubeconfig string
+	// Context is the kubeconfig's only context.
+	Context string
+	// Config is the admin REST config.
+	Config *rest.Config
+	// StartupTime is how long Start took, binaries already built.
+	StartupTime time.Duration
+
+	dir   string
+	owned bool // dir is removed by Stop
+	procs []*process
+}
+
+// Start runs etcd, kube-apiserver, kube-controller-manager, kube-scheduler
+// and kwok from binDir on free loopback ports, with their files and logs in
+// dir (a temporary directory, removed by Stop, when dir is empty), and
+// returns once the apiserver is ready, the default service account exists
+// and the kwok node is Ready.
+func Start(ctx context.Context, binDir, dir string) (c *Cluster, err error) {
+	began := time.Now()
+	c = &Cluster{Context: "devstack-test"}
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "devstack-testcluster-"); err != nil {
+			return nil, fmt.Errorf("creating the cluster directory: %w", err)
+		}
+		c.owned = true
+	}
+	c.dir = dir
+	defer func() {
+		if err != nil {
+			_ = c.Stop()
+		}
+	}()
+	p, err := newPKI(dir)
+	if err != nil {
+		return nil, err
+	}
+	ports, err := freePorts(3)
+	if err != nil {
+		return nil, err
+	}
+	etcdURL := "http://127.0.0.1:" + strconv.Itoa(ports[0])
+	peerURL := "http://127.0.0.1:" + strconv.Itoa(ports[1])
+	server := "https://127.0.0.1:" + strconv.Itoa(ports[2])
+
+	if err := c.start(binDir, "etcd", "--name=default", "--data-dir="+filepath.Join(dir, "etcd"),
+		"--listen-client-urls="+etcdURL, "--advertise-client-urls="+etcdURL,
+		"--listen-peer-urls="+peerURL, "--initial-advertise-peer-urls="+peerURL,
+		"--initial-cluster=default="+peerURL, "--unsafe-no-fsync", "--log-level=warn"); err != nil {
+		return nil, err
+	}
+	if err := c.start(binDir, "kube-apiserver", "--etcd-servers="+etcdURL,
+		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port="+strconv.Itoa(ports[2]),
+		"--tls-cert-file="+p.ServerCert, "--tls-private-key-file="+p.ServerKey, "--client-ca-file="+p.CACert,
+		"--service-account-key-file="+p.SAPub, "--service-account-signing-key-file="+p.SAKey,
+		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+		"--service-cluster-ip-range=10.96.0.0/16", "--authorization-mode=RBAC",
+		"--enable-priority-and-fairness=false", "--cert-dir="+filepath.Join(dir, "apiserver-certs")); err != nil {
+		return nil, err
+	}
+	c.Kubeconfig = filepath.Join(dir, "kubeconfig")
+	if err := writeKubeconfig(c.Kubeconfig, c.Context, server, p); err != nil {
+		return nil, err
+	}
+	if c.Config, err = clientcmd.BuildConfigFromFlags("", c.Kubeconfig); err != nil {
+		return nil, fmt.Errorf("loading %s: %w", c.Kubeconfig, err)
+	}
+	c.Config.QPS, c.Config.Burst = 100, 200
+	cs, err := kubernetes.NewForConfig(c.Config)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.poll(ctx, 60*time.Second, "kube-apiserver /readyz", func(ctx context.Context) (bool, error) {
+		body, err := cs.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
+		return err == nil && string(body) == "ok", nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := c.start(binDir, "kube-controller-manager", "--kubeconfig="+c.Kubeconfig,
+		"--secure-port=0", "--leader-elect=false", "--use-service-account-credentials=false",
+		"--service-account-private-key-file="+p.SAKey, "--root-ca-file="+p.CACert,
+		"--cluster-cidr=10.244.0.0/16", "--allocate-node-cidrs=false",
+		"--controllers=*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-route"); err != nil {
+		return nil, err
+	}
+	if err := c.start(binDir, "kube-scheduler", "--kubeconfig="+c.Kubeconfig, "--secure-port=0", "--leader-elect=false"); err != nil {
+		return nil, err
+	}
+	kwokConfig := filepath.Join(dir, "kwok.yaml")
+	if err := os.WriteFile(kwokConfig, []byte("apiVersion: config.kwok.x-k8s.io/v1alpha1\nkind: KwokConfiguration\noptions: {}\n"), 0o600); err != nil {
+		return nil, err
+	}
+	if err := c.start(binDir, "kwok", "--kubeconfig="+c.Kubeconfig, "--config="+kwokConfig,
+		"--manage-all-nodes=false", "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
+		"--manage-nodes-with-label-selector=", "--disregard-status-with-annotation-selector=kwok.x-k8s.io/status=custom",
+		"--disregard-status-with-label-selector=", "--cidr=10.0.0.1/24", "--node-ip=10.0.0.1",
+		"--server-address=127.0.0.1:0"); err != nil {
+		return nil, err
+	}
+	if err := createNode(ctx, cs); err != nil {
+		return nil, err
+	}
+	if err := c.poll(ctx, 60*time.Second, "the kwok node Ready and the default service account", func(ctx context.Context) (bool, error) {
+		n, err := cs.CoreV1().Nodes().Get(ctx, NodeName, metav1.GetOptions{})
+		if err != nil || !nodeReady(n) {
+			return false, nil
+		}
+		_, err = cs.CoreV1().ServiceAccounts("default").Get(ctx, "default", metav1.GetOptions{})
+		return err == nil, nil
+	}); err != nil {
+		return nil, err
+	}
+	c.StartupTime = time.Since(began)
+	return c, nil
+}
+
+// Dir is the directory holding the cluster's certificates, data and logs.
+func (c *Cluster) Dir() string { return c.dir }
+
+// Stop stops every process in reverse order of start and removes the
+// cluster's directory when Start created it.
+func (c *Cluster) Stop() error {
+	var errs []error
+	for i := len(c.procs) - 1; i >= 0; i-- {
+		errs = append(errs, c.procs[i].stop(5*time.Second))
+	}
+	c.procs = nil
+	if c.owned {
+		errs = append(errs, os.RemoveAll(c.dir))
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Cluster) start(binDir, name string, args ...string) error {
+	p, err := startProcess(binDir, c.dir, name, args...)
+	if err != nil {
+		return err
+	}
+	c.procs = append(c.procs, p)
+	return nil
+}
+
+// poll calls ready every 100ms until it returns true, a process dies, or
+// timeout passes.
+func (c *Cluster) poll(ctx context.Context, timeout time.Duration, what string, ready func(context.Context) (bool, error)) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		for _, p := range c.procs {
+			if err := p.exited(); err != nil {
+				return fmt.Errorf("waiting for %s: %w", what, err)
+			}
+		}
+		ok, err := ready(ctx)
+		if err != nil {
+			return fmt.Errorf("waiting for %s: %w", what, err)
+		}
+		if ok {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for %s (logs in %s): %w", what, c.dir, ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
+
+func freePorts(n int) ([]int, error) {
+	var ports []int
+	var ls []net.Listener
+	defer func() {
+		for _, l := range ls {
+			l.Close()
+		}
+	}()
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("finding a free port: %w", err)
+		}
+		ls = append(ls, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}
+
+func writeKubeconfig(path, name, server string, p *pki) error {
+	cfg := clientcmdapi.NewConfig()
+	cfg.Clusters[name] = &clientcmdapi.Cluster{Server: server, CertificateAuthorityData: p.caPEM}
+	cfg.AuthInfos[name] = &clientcmdapi.AuthInfo{ClientCertificateData: p.adminCertPEM, ClientKeyData: p.adminKeyPEM}
+	cfg.Contexts[name] = &clientcmdapi.Context{Cluster: name, AuthInfo: name}
+	cfg.CurrentContext = name
+	data, err := clientcmd.Write(*cfg)
+	if err != nil {
+		return fmt.Errorf("encoding the kubeconfig: %w", err)
+	}
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
+
+// createNode registers the fake node kwok manages: roomy, untainted, so
+// test charts need no tolerations.
+func createNode(ctx context.Context, cs kubernetes.Interface) error {
+	capacity := corev1.ResourceList{
+		corev1.ResourceCPU: resource.MustParse("32"), corev1.ResourceMemory: resource.MustParse("256Gi"),
+		corev1.ResourcePods: resource.MustParse("250"),
+	}
+	node := &corev1.Node{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:        NodeName,
+			Annotations: map[string]string{"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"},
+			Labels: map[string]string{"kubernetes.io/hostname": NodeName, "kubernetes.io/os": "linux",
+				"kubernetes.io/arch": "amd64", "type": "kwok"},
+		},
+		Status: corev1.NodeStatus{Capacity: capacity, Allocatable: capacity},
+	}
+	_, err := cs.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{})
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("creating node %s: %w", NodeName, err)
+	}
+	return nil
+}
+
+func nodeReady(n *corev1.Node) bool {
+	for _, c := range n.Status.Conditions {
+		if c.Type == corev1.NodeReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
