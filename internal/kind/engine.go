@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"strconv"
@@ -289,7 +290,7 @@ func detail(err error) string {
 		if ce.stderr != "" {
 			return ce.stderr
 		}
-		if errors.Is(ce.err, exec.ErrNotFound) {
+		if errors.Is(ce.err, exec.ErrNotFound) || errors.Is(ce.err, fs.ErrNotExist) {
 			return fmt.Sprintf("%s is not installed (not found in PATH)", ce.args[0])
 		}
 		return ce.err.Error()
