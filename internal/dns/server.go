@@ -1,0 +1,198 @@
+package dns
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	mdns "github.com/miekg/dns"
+)
+
+// Server serves a Handler on loopback over UDP and TCP: on the configured
+// address and, when that is 127.0.0.1, on ::1 with the same port too.
+type Server struct {
+	cfg     Config
+	handler mdns.Handler
+	log     *slog.Logger
+
+	mu      sync.Mutex
+	servers []*mdns.Server
+	addrs   []string
+	done    chan error
+}
+
+// NewServer returns a Server for cfg, answering with NewHandler(cfg, ...)
+// and forwarding out-of-zone queries when cfg.Forward names upstreams.
+func NewServer(cfg Config, log *slog.Logger) (*Server, error) {
+	cfg, err := cfg.Normalize()
+	if err != nil {
+		return nil, err
+	}
+	var fwd Exchanger
+	if len(cfg.Forward) > 0 {
+		fwd = NewForwarder(cfg.Forward)
+	}
+	h, err := NewHandler(cfg, fwd)
+	if err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Server{cfg: cfg, handler: h, log: log}, nil
+}
+
+// Addr is the address the server listens on (with the port chosen by the
+// system when the config asked for port 0). Valid after Start.
+func (s *Server) Addr() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.addrs) == 0 {
+		return ""
+	}
+	return s.addrs[0]
+}
+
+// Addrs lists every address listened on, IPv4 first.
+func (s *Server) Addrs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.addrs...)
+}
+
+// Start binds the sockets and returns once every listener serves. It fails
+// when the configured address cannot be bound; ::1 is best effort.
+func (s *Server) Start(ctx context.Context) error {
+	host, portStr, _ := net.SplitHostPort(s.cfg.Addr)
+	port, _ := strconv.Atoi(portStr)
+	var lc net.ListenConfig
+	pc, l, err := bindPair(ctx, lc, host, port)
+	if err != nil {
+		return fmt.Errorf("starting the resolver: %w", err)
+	}
+	port = pc.LocalAddr().(*net.UDPAddr).Port
+	conns := []any{pc, l}
+	addrs := []string{net.JoinHostPort(host, strconv.Itoa(port))}
+	if host == "127.0.0.1" {
+		// Same port on ::1, so "localhost" works whichever family a
+		// client picks. Machines without IPv6 loopback simply skip it.
+		if pc6, l6, err := bindPair(ctx, lc, "::1", port); err == nil {
+			conns = append(conns, pc6, l6)
+			addrs = append(addrs, net.JoinHostPort("::1", strconv.Itoa(port)))
+		} else {
+			s.log.Debug("not listening on ::1", "err", err)
+		}
+	}
+
+	var started sync.WaitGroup
+	s.mu.Lock()
+	s.done = make(chan error, len(conns))
+	for _, c := range conns {
+		srv := &mdns.Server{
+			Handler:       s.handler,
+			UDPSize:       int(s.cfg.MaxUDPSize),
+			MsgAcceptFunc: acceptQuery,
+			ReadTimeout:   2 * time.Second,
+			WriteTimeout:  2 * time.Second,
+			// Clients on loopback keep connections; miekg closes after 128 queries by default.
+			MaxTCPQueries: -1,
+			// Drop what cannot be parsed instead of answering FORMERR:
+			// an answer to garbage only helps reflection attacks.
+			DecorateReader: func(r mdns.Reader) mdns.Reader { return dropInvalid{r} },
+		}
+		switch c := c.(type) {
+		case net.PacketConn:
+			srv.PacketConn = c
+		case net.Listener:
+			srv.Listener = c
+		}
+		started.Add(1)
+		srv.NotifyStartedFunc = started.Done
+		s.servers = append(s.servers, srv)
+		go func() { s.done <- srv.ActivateAndServe() }()
+	}
+	s.addrs = addrs
+	s.mu.Unlock()
+	started.Wait()
+	s.log.Info("resolver listening", "addrs", addrs, "domains", s.cfg.Domains)
+	return nil
+}
+
+// bindPair binds UDP and TCP on the same loopback port. With port 0 the
+// UDP socket picks the port; if TCP cannot get the same one, it retries.
+func bindPair(ctx context.Context, lc net.ListenConfig, host string, port int) (net.PacketConn, net.Listener, error) {
+	var lastErr error
+	for range 20 {
+		addr := net.JoinHostPort(host, strconv.Itoa(port))
+		pc, err := lc.ListenPacket(ctx, "udp", addr)
+		if err != nil {
+			return nil, nil, err
+		}
+		got := pc.LocalAddr().(*net.UDPAddr).Port
+		l, err := lc.Listen(ctx, "tcp", net.JoinHostPort(host, strconv.Itoa(got)))
+		if err == nil {
+			return pc, l, nil
+		}
+		pc.Close()
+		lastErr = err
+		if port != 0 {
+			break
+		}
+	}
+	return nil, nil, lastErr
+}
+
+// Shutdown stops every listener and waits for queries in flight, until ctx
+// ends.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	servers := s.servers
+	s.servers = nil
+	s.mu.Unlock()
+	var errs []error
+	for _, srv := range servers {
+		if err := srv.ShutdownContext(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Serve starts the server and runs it until ctx is cancelled (then shuts
+// down gracefully) or a listener fails.
+func (s *Server) Serve(ctx context.Context) error {
+	if err := s.Start(ctx); err != nil {
+		return err
+	}
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-s.done:
+		err = fmt.Errorf("resolver listener failed: %w", err)
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if serr := s.Shutdown(sctx); serr != nil && err == nil {
+		err = serr
+	}
+	s.log.Info("resolver stopped")
+	return err
+}
+
+// acceptQuery lets through plain queries and silently drops the rest
+// (responses, several questions, stuffed sections): nothing to amplify.
+func acceptQuery(dh mdns.Header) mdns.MsgAcceptAction {
+	const qr = 1 << 15
+	if dh.Bits&qr != 0 || dh.Qdcount != 1 || dh.Ancount > 0 || dh.Nscount > 0 || dh.Arcount > 2 {
+		return mdns.MsgIgnore
+	}
+	if opcode := int(dh.Bits>>11) & 0xF; opcode != mdns.OpcodeQuery {
+		return mdns.MsgRejectNotImplemented
+	}
+	return mdns.MsgAccept
+}
