@@ -88,14 +88,13 @@ func renderChart(c *chart.Chart, name, ns string, vals map[string]any) ([]render
 }
 
 // catalogValues returns the values the catalog file gives component name,
-// with ${domain} replaced as the loader does.
+// with ${domain} replaced in its strings as the loader does.
 func catalogValues(t *testing.T, file, name, domain string) map[string]any {
 	t.Helper()
 	data, err := fs.ReadFile(FS, file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	data = []byte(strings.ReplaceAll(string(data), "${domain}", domain))
 	var doc struct {
 		Components []struct {
 			Name   string         `json:"name"`
@@ -107,11 +106,34 @@ func catalogValues(t *testing.T, file, name, domain string) map[string]any {
 	}
 	for _, c := range doc.Components {
 		if c.Name == name {
-			return c.Values
+			vals, _ := substitute(c.Values, "${domain}", domain).(map[string]any)
+			return vals
 		}
 	}
 	t.Fatalf("%s has no component %q", file, name)
 	return nil
+}
+
+// substitute replaces old with new in every string of v, as the loader does
+// for ${domain} in component values.
+func substitute(v any, old, new string) any {
+	switch x := v.(type) {
+	case string:
+		return strings.ReplaceAll(x, old, new)
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = substitute(e, old, new)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = substitute(e, old, new)
+		}
+		return out
+	}
+	return v
 }
 
 func kinds(objs []renderedObject) []string {
