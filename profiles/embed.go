@@ -4,7 +4,7 @@ import "embed"
 
 // FS holds the catalog, the profiles and the local charts.
 //
-//go:embed *.yaml catalog charts
+//go:embed *.yaml catalog all:charts
 var FS embed.FS
 
 // ChartsDir is the directory of the local charts inside FS; a component's
