@@ -305,3 +305,46 @@ func TestLocalChartsLint(t *testing.T) {
 		})
 	}
 }
+
+// The chart's schema rejects keys the templates do not read.
+func TestLocalChartSchemasRejectUnknownKeys(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		Chart string
+		Vals  map[string]any
+	}{
+		{"traefik-config", map[string]any{"dashboard": map[string]any{"hostname": "x"}}},
+		{"traefik-config", map[string]any{"middlewares": map[string]any{}}},
+		{"eso-config", map[string]any{"weaveGitopsAdmin": map[string]any{"user": "admin"}}},
+		{"eso-config", map[string]any{"weaveGitopsAdmin": map[string]any{"username": "a:b"}}},
+	}
+	for _, tc := range cases {
+		c := loadChart(t, tc.Chart)
+		_, err := chartutil.ToRenderValues(c, tc.Vals, chartutil.ReleaseOptions{Name: "x", Namespace: "y"}, chartutil.DefaultCapabilities)
+		if err == nil {
+			t.Errorf("%s accepted %v", tc.Chart, tc.Vals)
+		}
+	}
+}
+
+// The catalog's values for the local charts, with ${domain} replaced as the
+// loader does, fit the charts' schemas and render.
+func TestFoundationCatalogValuesFitLocalCharts(t *testing.T) {
+	t.Parallel()
+	for _, comp := range decodeFoundationCatalog(t) {
+		if comp.Chart == nil || comp.Chart.Path == "" {
+			continue
+		}
+		raw, err := yaml.Marshal(comp.Values)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var vals map[string]any
+		if err := yaml.Unmarshal([]byte(strings.ReplaceAll(string(raw), "${domain}", "test")), &vals); err != nil {
+			t.Fatal(err)
+		}
+		if objs := render(t, loadChart(t, path.Base(comp.Chart.Path)), vals); len(objs) == 0 {
+			t.Errorf("%s renders nothing with its catalog values", comp.Name)
+		}
+	}
+}
