@@ -85,7 +85,10 @@ func TestEngineChecks(t *testing.T) {
 
 func TestEngineProbedOnce(t *testing.T) {
 	calls := 0
-	probe := func(context.Context) (EngineInfo, error) { calls++; return EngineInfo{CPUs: 8, MemoryBytes: 16 * gi}, nil }
+	probe := func(context.Context) (EngineInfo, error) {
+		calls++
+		return EngineInfo{CPUs: 8, MemoryBytes: 16 * gi}, nil
+	}
 	if _, err := Run(context.Background(), Checks(Config{EngineProbe: probe}), nil); err != nil {
 		t.Fatal(err)
 	}
