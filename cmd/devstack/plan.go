@@ -52,13 +52,15 @@ func writeJSON(w io.Writer, v any) error {
 // writePlanTable prints the plan in under 80 columns: long dependency lists
 // are shortened, since `plan -o json` has them whole.
 func writePlanTable(w io.Writer, p *stack.Plan) {
-	fmt.Fprintf(w, "Profile %s, domain %s: %d components, critical path %s (%s)\n\n",
-		p.Profile, p.Domain, len(p.Components), fmtSeconds(p.CriticalSeconds), strings.Join(p.CriticalPath, " -> "))
+	fmt.Fprintf(w, "Profile %s, domain %s: %d components.\n", p.Profile, p.Domain, len(p.Components))
+	fmt.Fprintf(w, "Critical path %s: %s\n\n", fmtSeconds(p.CriticalSeconds), wrap(strings.Join(p.CriticalPath, " -> "), 60, "  "))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "L\tCOMPONENT\tNAMESPACE\tCHART\tEST\tDEPENDS ON")
+	// Namespaces and full dependency lists are in `plan -o json`; the
+	// table keeps to 80 columns.
+	fmt.Fprintln(tw, "L\tCOMPONENT\tCHART\tEST\tDEPENDS ON")
 	for _, c := range p.Components {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", c.Layer, clip(c.Name, 21), clip(c.Namespace, 14),
-			clip(chartLabel(c.Chart), 24), fmtSeconds(c.EstimatedSeconds), depsLabel(c.DependsOn, 18))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", c.Layer, clip(c.Name, 21),
+			clip(chartLabel(c.Chart), 24), fmtSeconds(c.EstimatedSeconds), depsLabel(c.DependsOn, 21))
 	}
 	tw.Flush()
 	var urls []string
@@ -68,7 +70,7 @@ func writePlanTable(w io.Writer, p *stack.Plan) {
 		}
 	}
 	if len(urls) > 0 {
-		fmt.Fprintf(w, "\nHosts: %s\n", strings.Join(urls, " "))
+		fmt.Fprintf(w, "\nHosts:\n  %s\n", wrap(strings.Join(urls, " "), 76, "  "))
 	}
 }
 
@@ -96,6 +98,9 @@ func depsLabel(deps []string, width int) string {
 	if len(all) <= width {
 		return all
 	}
+	if len(deps) == 1 {
+		return clip(deps[0], width)
+	}
 	for n := len(deps) - 1; n > 0; n-- {
 		s := fmt.Sprintf("%s,+%d", strings.Join(deps[:n], ","), len(deps)-n)
 		if len(s) <= width {
@@ -117,4 +122,25 @@ func fmtSeconds(s int) string {
 		return fmt.Sprintf("%ds", s)
 	}
 	return fmt.Sprintf("%dm%02ds", s/60, s%60)
+}
+
+// wrap breaks s at spaces into lines of at most width, indenting the
+// continuation lines.
+func wrap(s string, width int, indent string) string {
+	var b strings.Builder
+	line := 0
+	for i, word := range strings.Fields(s) {
+		if i > 0 {
+			if line+1+len(word) > width {
+				b.WriteString("\n" + indent)
+				line = 0
+			} else {
+				b.WriteByte(' ')
+				line++
+			}
+		}
+		b.WriteString(word)
+		line += len(word)
+	}
+	return b.String()
 }

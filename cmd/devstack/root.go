@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -61,7 +62,11 @@ func isUsage(err error) bool {
 		return true
 	}
 	var coded interface{ ExitCode() int }
-	return errors.As(err, &coded) && coded.ExitCode() == exitUsage
+	if errors.As(err, &coded) {
+		return coded.ExitCode() == exitUsage
+	}
+	// Cobra reports an unknown subcommand with an untyped error.
+	return strings.HasPrefix(err.Error(), "unknown command ")
 }
 
 func newRootCmd(s *streams) *cobra.Command {

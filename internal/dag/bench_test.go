@@ -91,6 +91,9 @@ func BenchmarkSeedGraph(b *testing.B) {
 	}
 	b.ReportMetric(float64(dagTotal)/float64(b.N)/float64(critical), "makespan/critical")
 	b.ReportMetric(float64(levelTotal)/float64(dagTotal), "levels/devstack")
+	// The best any scheduler can do against level scheduling on this graph
+	// and these durations: the levels' makespan over the critical path.
+	b.ReportMetric(float64(levelBound(g, cost))/float64(critical), "levels-bound/critical")
 	b.ReportMetric(float64(dagTotal)/float64(b.N)/float64(time.Millisecond), "ms/run")
 }
 
@@ -122,4 +125,18 @@ func BenchmarkOverhead1000(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/1000, "µs/node")
+}
+
+// levelBound is the makespan of level scheduling with unbounded
+// parallelism: the sum over levels of each level's longest node.
+func levelBound(g *dag.Graph, cost map[string]time.Duration) time.Duration {
+	var total time.Duration
+	for _, level := range g.Levels() {
+		var longest time.Duration
+		for _, n := range level {
+			longest = max(longest, cost[n])
+		}
+		total += longest
+	}
+	return total
 }
