@@ -61,6 +61,11 @@ func clean(s string) string {
 // names with them): terminals disagree about their width, which breaks the
 // alignment of a live view.
 func displayName(s string) string {
+	return stripEmoji(clean(s))
+}
+
+// stripEmoji is displayName for text already cleaned.
+func stripEmoji(s string) string {
 	s = strings.Map(func(r rune) rune {
 		switch {
 		case r == '\u200d', r >= '\ufe00' && r <= '\ufe0f':
@@ -69,7 +74,7 @@ func displayName(s string) string {
 			return -1
 		}
 		return r
-	}, clean(s))
+	}, s)
 	return strings.Join(strings.Fields(s), " ")
 }
 

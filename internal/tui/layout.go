@@ -106,10 +106,15 @@ func okCount(g group) int {
 func (m *model) fitBody(width, height int) []string {
 	gs := m.groups()
 	modes := make([]int, len(gs))
+	// Each group is drawn at most once per mode: rows are the costly part.
+	drawn := make([][3][]row, len(gs))
 	build := func() []row {
 		var rows []row
 		for i, g := range gs {
-			for _, r := range m.groupRows(g, modes[i], width) {
+			if drawn[i][modes[i]] == nil {
+				drawn[i][modes[i]] = m.groupRows(g, modes[i], width)
+			}
+			for _, r := range drawn[i][modes[i]] {
 				r.group = i
 				rows = append(rows, r)
 			}
@@ -207,7 +212,7 @@ func (m *model) groupRows(g group, mode, width int) []row {
 		var names []string
 		for _, u := range g.units {
 			if u.ok() {
-				names = append(names, displayName(u.name))
+				names = append(names, u.display)
 			}
 		}
 		line := fmt.Sprintf("  %s %d %s: %s", m.st.ok.Render("✓"), len(names), doneWord(g), strings.Join(names, ", "))

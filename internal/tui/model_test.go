@@ -94,6 +94,9 @@ func TestViewGolden(t *testing.T) {
 		{name: "failure-160x40", s: failing, until: 1e6, now: 500, width: 160, height: 40, done: true,
 			err:   errors.New("1 component failed"),
 			wants: []string{"✗ postgresql", "blocked by postgresql"}},
+		{name: "connect-failure-80x24", s: script{plan: seedPlan(), events: connectFailure}, until: 1e6, now: 75,
+			width: 80, height: 24, done: true, err: errors.New("connect: refused"),
+			wants: []string{"✗ connect", "connection refused", "not started"}},
 		{name: "sixty-80x24", s: big, until: 150, now: 150, width: 80, height: 24,
 			wants: []string{"✗ svc-23", "svc-33", "svc-43", "↓"}},
 		{name: "sixty-160x40", s: big, until: 150, now: 150, width: 160, height: 40,
@@ -102,7 +105,7 @@ func TestViewGolden(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			tm := newTestModel(t, tc.s.plan, tc.now, nil, tc.width, tc.height)
-			sendAll(tm, tc.s.events(tc.until))
+			sendAll(tm, tc.s.run(tc.until))
 			tm.Type(tc.keys)
 			if tc.done {
 				tm.Send(doneMsg{err: tc.err})
@@ -127,7 +130,7 @@ func TestCancel(t *testing.T) {
 	defer cancel()
 	s := seedScript()
 	tm := newTestModel(t, s.plan, 130, cancel, 80, 24)
-	sendAll(tm, s.events(130))
+	sendAll(tm, s.run(130))
 	tm.Type("q")
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("cancelling")) },
 		teatest.WithDuration(5*time.Second))
@@ -138,12 +141,12 @@ func TestCancel(t *testing.T) {
 	}
 	// The engine answers the cancel: what ran is cancelled, what waited is too.
 	var active []string
-	for _, e := range s.events(130) {
+	for _, e := range s.run(130) {
 		if e.Source == event.SourceComponent && e.State == event.Running {
 			active = append(active, e.Name)
 		}
 	}
-	for _, e := range s.events(130) {
+	for _, e := range s.run(130) {
 		if e.State.Terminal() {
 			active = remove(active, e.Name)
 		}
@@ -206,7 +209,7 @@ func TestScrollKeys(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			tm := newTestModel(t, s.plan, 150, nil, 80, 24)
-			sendAll(tm, s.events(150))
+			sendAll(tm, s.run(150))
 			for _, k := range tc.keys {
 				tm.Send(k)
 			}

@@ -52,9 +52,11 @@ var ErrNotReady = errors.New("not everything requested is ready")
 // when out is a terminal, NO_COLOR is unset or empty and TERM is not dumb.
 func Interactive(out io.Writer, getenv func(string) string) bool {
 	f, ok := out.(interface{ Fd() uintptr })
-	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return false
-	}
+	return ok && term.IsTerminal(int(f.Fd())) && envAllowsView(getenv)
+}
+
+// envAllowsView is the environment's part of Interactive.
+func envAllowsView(getenv func(string) string) bool {
 	return getenv("NO_COLOR") == "" && getenv("TERM") != "dumb"
 }
 

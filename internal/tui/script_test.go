@@ -16,11 +16,16 @@ type script struct {
 	durations map[string]float64 // seconds; 20 when unset
 	fail      map[string]string  // component -> failure message
 	skip      map[string]bool    // unchanged releases
+	// events, when set, replaces the simulation with a fixed sequence.
+	events func() []event.Event
 }
 
 // events returns the run's events up to and including second until,
 // sorted by time. Dependents of a failure are blocked when it fails.
-func (s script) events(until float64) []event.Event {
+func (s script) run(until float64) []event.Event {
+	if s.events != nil {
+		return s.events()
+	}
 	es := append([]event.Event(nil), clusterOK()...)
 	end := map[string]float64{}
 	blockedBy := map[string]string{}
@@ -71,6 +76,21 @@ func (s script) events(until float64) []event.Event {
 		}
 		es = append(es, final)
 	}
+	// The run's phases around the cluster and the installs, as internal/up emits them.
+	last := 60.0
+	for _, e := range end {
+		last = max(last, e)
+	}
+	install := event.Event{Time: at(last), Source: event.SourceRun, Name: "install", State: event.Succeeded,
+		Elapsed: time.Duration((last - 60) * float64(time.Second))}
+	if len(s.fail) > 0 {
+		install.State, install.Message = event.Failed, "some components failed"
+	}
+	es = append(es,
+		event.Event{Time: at(0), Source: event.SourceRun, Name: "cluster", State: event.Running},
+		event.Event{Time: at(60), Source: event.SourceRun, Name: "cluster", State: event.Succeeded, Elapsed: time.Minute},
+		event.Event{Time: at(60), Source: event.SourceRun, Name: "install", State: event.Running},
+		install)
 	sort.SliceStable(es, func(i, j int) bool { return es[i].Time.Before(es[j].Time) })
 	var out []event.Event
 	for _, e := range es {
@@ -97,3 +117,12 @@ waiting for cluster.postgresql.cnpg.io/postgresql: condition Ready is False
 pod postgresql-1 container postgres: waiting: CrashLoopBackOff
 back-off 40s restarting failed container=postgres pod=postgresql-1_databases
 last log line: FATAL: password authentication failed; password=hunter2`
+
+// connectFailure: the cluster is created but devstack cannot reach it; no
+// component starts.
+func connectFailure() []event.Event {
+	return append(clusterOK(),
+		event.Event{Time: at(60), Source: event.SourceRun, Name: "connect", State: event.Running},
+		event.Event{Time: at(75), Source: event.SourceRun, Name: "connect", State: event.Failed, Elapsed: 15 * time.Second,
+			Message: "build client for context kind-devstack:\nGet \"https://127.0.0.1:6443/version\": dial tcp 127.0.0.1:6443: connect: connection refused"})
+}

@@ -20,7 +20,8 @@ type Summary struct {
 	// Components are the planned components in plan order, then any the
 	// events named that the plan did not.
 	Components []ComponentResult `json:"components"`
-	// Steps are the cluster steps, DNS and doctor units, in order of appearance.
+	// Steps are the cluster steps, DNS and doctor units and the run's phases
+	// (source "run"), in order of appearance.
 	Steps []StepResult `json:"steps,omitempty"`
 	// URLs are http://<host> for every host of every ready component.
 	URLs []string `json:"urls,omitempty"`
@@ -87,7 +88,7 @@ func Summarize(plan *stack.Plan, events []event.Event, total time.Duration) Summ
 	}
 	for _, u := range t.comps {
 		r := ComponentResult{Name: u.name, Layer: u.layer, State: u.state,
-			Duration: u.duration(t.last), Detail: clean(u.status())}
+			Duration: u.duration(t.last), Detail: clean(u.status(t.done))}
 		if u.state == event.Failed {
 			r.Reason = clean(u.message)
 		}
@@ -146,7 +147,7 @@ func WriteSummary(w io.Writer, s Summary) error {
 		detail := ""
 		switch c.State {
 		case event.Failed, event.Blocked, event.Waiting, event.Running, event.Progress:
-			detail = strings.TrimPrefix(c.Detail, "failed: ")
+			detail = ellipsis(strings.TrimPrefix(c.Detail, "failed: "), detailWidth)
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", c.Name, stateWord(c.State), dur, detail)
 	}
@@ -155,14 +156,14 @@ func WriteSummary(w io.Writer, s Summary) error {
 		b.WriteString(strings.TrimRight(l, " \n") + strings.Repeat("\n", strings.Count(l, "\n")))
 	}
 	for _, c := range s.Components {
-		if c.State == event.Failed && strings.Contains(c.Reason, "\n") {
+		if c.State == event.Failed && (strings.Contains(c.Reason, "\n") || len([]rune(c.Reason)) > detailWidth) {
 			fmt.Fprintf(&b, "\n  %s failed:\n", c.Name)
 			for _, l := range lastLines(c.Reason, 200, 8) {
 				b.WriteString("    " + l + "\n")
 			}
 		}
 	}
-	writeSteps(&b, s.Steps)
+	writeSteps(&b, s.Steps, s.componentFailed())
 	if len(s.URLs) > 0 {
 		b.WriteString("\nURLs\n")
 		for _, u := range s.URLs {
@@ -180,15 +181,44 @@ func WriteSummary(w io.Writer, s Summary) error {
 	return err
 }
 
+// detailWidth bounds the detail column; longer reasons follow the table.
+const detailWidth = 100
+
+func ellipsis(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+func (s Summary) componentFailed() bool {
+	for _, c := range s.Components {
+		if c.State == event.Failed || c.State == event.Blocked {
+			return true
+		}
+	}
+	return false
+}
+
 // writeSteps writes one line for steps that went well and the details of
-// those that did not.
-func writeSteps(b *strings.Builder, steps []StepResult) {
+// those that did not. A failed phase of the run is only written when no
+// component failure explains it already.
+func writeSteps(b *strings.Builder, steps []StepResult, componentFailed bool) {
 	if len(steps) == 0 {
 		return
 	}
-	good := 0
+	good, total := 0, 0
 	var bad strings.Builder
 	for _, st := range steps {
+		if st.Source == event.SourceRun {
+			// A phase of the run: only its failure says something new
+			// (a preflight check or the connection to the cluster).
+			if st.State == event.Failed && !componentFailed {
+				fmt.Fprintf(&bad, "  %s failed: %s\n", st.Name, strings.Join(lastLines(st.Message, 200, 8), "\n    "))
+			}
+			continue
+		}
+		total++
 		switch st.State {
 		case event.Succeeded, event.Skipped:
 			good++
@@ -203,7 +233,11 @@ func writeSteps(b *strings.Builder, steps []StepResult) {
 			fmt.Fprintf(&bad, "  warning: %s %q: %s\n", st.Source, st.Name, firstLine(st.Warning))
 		}
 	}
-	fmt.Fprintf(b, "\nSetup: %d of %d steps done\n", good, len(steps))
+	if total > 0 {
+		fmt.Fprintf(b, "\nSetup: %d of %d steps done\n", good, total)
+	} else if bad.Len() > 0 {
+		b.WriteString("\nSetup\n")
+	}
 	b.WriteString(bad.String())
 }
 

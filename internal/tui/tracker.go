@@ -13,9 +13,10 @@ import (
 type unit struct {
 	source    event.Source
 	name      string
+	display   string // name as shown: cleaned, without emoji
 	layer     int
 	state     event.State
-	message   string
+	message   string // cleaned (see clean)
 	waitingOn []string
 	blockedBy string
 	warning   string
@@ -47,14 +48,26 @@ func (u *unit) duration(now time.Time) time.Duration {
 }
 
 // status is the short text of the unit's state, for a row or a summary.
-func (u *unit) status() string {
+// done says whether a dependency is ready: the graph engine lists every
+// dependency once when a component starts waiting, and the view drops
+// those that became ready since.
+func (u *unit) status(done func(string) bool) string {
 	msg := firstLine(u.message)
 	switch u.state {
 	case event.Pending:
 		return "pending"
 	case event.Waiting:
 		if len(u.waitingOn) > 0 {
-			return "waiting on " + strings.Join(u.waitingOn, ", ")
+			var left []string
+			for _, d := range u.waitingOn {
+				if !done(d) {
+					left = append(left, d)
+				}
+			}
+			if len(left) == 0 {
+				return "starting"
+			}
+			return "waiting on " + strings.Join(left, ", ")
 		}
 		return or(msg, "waiting")
 	case event.Running, event.Progress:
@@ -87,14 +100,20 @@ func or(s, dflt string) string {
 // the start, in plan order) and the steps of the other sources (in the order
 // they first appear).
 type tracker struct {
-	comps    []*unit
-	compBy   map[string]*unit
-	steps    []*unit
-	stepBy   map[stepKey]*unit
-	runState event.State
-	runMsg   string
-	first    time.Time
-	last     time.Time
+	comps  []*unit
+	compBy map[string]*unit
+	// steps are the units of the doctor, cluster, dns and run sources; the
+	// run's are its phases (preflight, cluster, connect, install...).
+	steps  []*unit
+	stepBy map[stepKey]*unit
+	first  time.Time
+	last   time.Time
+}
+
+// done reports whether the component named name is ready or unchanged.
+func (t *tracker) done(name string) bool {
+	u, ok := t.compBy[name]
+	return ok && u.ok()
 }
 
 type stepKey struct {
@@ -117,7 +136,7 @@ func (t *tracker) component(name string, layer int) *unit {
 	if u, ok := t.compBy[name]; ok {
 		return u
 	}
-	u := &unit{source: event.SourceComponent, name: name, layer: layer, state: event.Pending}
+	u := &unit{source: event.SourceComponent, name: name, display: displayName(name), layer: layer, state: event.Pending}
 	t.comps = append(t.comps, u)
 	t.compBy[name] = u
 	return u
@@ -128,7 +147,7 @@ func (t *tracker) step(src event.Source, name string) *unit {
 	if u, ok := t.stepBy[k]; ok {
 		return u
 	}
-	u := &unit{source: src, name: name, state: event.Pending}
+	u := &unit{source: src, name: name, display: displayName(name), state: event.Pending}
 	t.steps = append(t.steps, u)
 	t.stepBy[k] = u
 	return u
@@ -148,10 +167,6 @@ func (t *tracker) apply(e event.Event) bool {
 	}
 	var u *unit
 	switch e.Source {
-	case event.SourceRun:
-		changed := e.State != t.runState || e.Message != t.runMsg
-		t.runState, t.runMsg = e.State, e.Message
-		return changed
 	case event.SourceComponent:
 		u = t.component(e.Name, e.Layer)
 	default:
@@ -161,6 +176,8 @@ func (t *tracker) apply(e event.Event) bool {
 }
 
 func (u *unit) apply(e event.Event) bool {
+	// Messages come from the outside (Helm, pods): cleaned once, here.
+	e.Message = clean(e.Message)
 	switch e.State {
 	case event.Warning:
 		changed := u.warning != e.Message

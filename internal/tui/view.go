@@ -78,9 +78,23 @@ func (m *model) titleLine(w int) string {
 		left += " · " + m.st.ok.Render("done")
 	case m.cancelling:
 		left += " · " + m.st.warn.Render("cancelling…")
+	default:
+		if p := m.phase(); p != "" {
+			left += m.st.dim.Render(" · " + p)
+		}
 	}
 	right := "elapsed " + formatDuration(m.elapsed())
 	return truncate(left+strings.Repeat(" ", max(1, w-ansi.StringWidth(left)-len(right)))+right, w)
+}
+
+// phase is the name of the run's phase in progress (cluster, install...).
+func (m *model) phase() string {
+	for i := len(m.tr.steps) - 1; i >= 0; i-- {
+		if u := m.tr.steps[i]; u.source == event.SourceRun && u.active() {
+			return u.display
+		}
+	}
+	return ""
 }
 
 func (m *model) stepFailed() bool {
@@ -134,11 +148,20 @@ func (m *model) footer(w int) []string {
 // failureLines shows every failed step or component with the last lines of
 // its reason, within budget lines.
 func (m *model) failureLines(width, budget int) []string {
-	var failed []*unit
+	var failed, phases []*unit
 	for _, u := range append(append([]*unit(nil), m.tr.steps...), m.tr.comps...) {
-		if u.state == event.Failed {
+		switch {
+		case u.state != event.Failed:
+		case u.source == event.SourceRun:
+			phases = append(phases, u)
+		default:
 			failed = append(failed, u)
 		}
+	}
+	if len(failed) == 0 {
+		// A failed phase of the run (preflight, connecting to the cluster)
+		// is the only explanation when no step or component failed.
+		failed = phases
 	}
 	if len(failed) == 0 {
 		return nil
@@ -155,7 +178,7 @@ func (m *model) failureLines(width, budget int) []string {
 			out = append(out, m.st.dim.Render(truncate(fmt.Sprintf("  +%d more failed: see the summary or press l", len(failed)-i), width)))
 			break
 		}
-		head := fmt.Sprintf("%s %s", m.st.fail.Render("✗"), displayName(u.name))
+		head := fmt.Sprintf("%s %s", m.st.fail.Render("✗"), u.display)
 		if d := u.duration(m.cfg.now()); d > 0 {
 			head += m.st.dim.Render(" after " + formatDuration(d))
 		}
@@ -164,7 +187,7 @@ func (m *model) failureLines(width, budget int) []string {
 		if n <= 0 {
 			continue
 		}
-		for _, l := range lastLines(clean(u.message), width-4, n) {
+		for _, l := range lastLines(u.message, width-4, n) {
 			out = append(out, truncate("  "+m.st.dim.Render("│")+" "+l, width))
 		}
 	}
@@ -240,9 +263,9 @@ func (m *model) statusText(u *unit, width int) string {
 		}
 		return m.st.warn.Render(truncate(word, width))
 	}
-	s := truncate(displayName(u.status()), width)
+	s := truncate(stripEmoji(u.status(m.tr.done)), width)
 	if u.warning != "" && !u.state.Terminal() {
-		s = truncate(displayName(u.status())+" · ! "+displayName(firstLine(u.warning)), width)
+		s = truncate(stripEmoji(u.status(m.tr.done))+" · ! "+stripEmoji(firstLine(u.warning)), width)
 	}
 	switch u.state {
 	case event.Succeeded, event.Skipped:
@@ -269,7 +292,7 @@ func (m *model) elapsedText(u *unit) string {
 func (m *model) compRow(u *unit, nameW, width int) string {
 	const elapsedW = 6
 	statusW := max(width-2-2-nameW-1-1-elapsedW, 5)
-	name := pad(truncate(displayName(u.name), nameW), nameW)
+	name := pad(truncate(u.display, nameW), nameW)
 	status := m.statusText(u, statusW)
 	el := m.st.dim.Render(fmt.Sprintf("%*s", elapsedW, m.elapsedText(u)))
 	return truncate("  "+m.icon(u)+" "+name+" "+pad(status, statusW)+" "+el, width)
@@ -280,7 +303,7 @@ func (m *model) compRow(u *unit, nameW, width int) string {
 func (m *model) stepRow(u *unit, width int) string {
 	const elapsedW = 6
 	textW := max(width-2-2-1-elapsedW, 5)
-	text := displayName(u.name)
+	text := u.display
 	if !u.ok() && (u.message != "" || u.warning != "") {
 		text = truncate(text, textW)
 		rest := max(textW-ansi.StringWidth(text)-3, 0)
