@@ -6,7 +6,6 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -94,13 +93,4 @@ func benchServer(b *testing.B, network string, clientsPerProc int) {
 	}
 	b.ReportMetric(float64(lats[len(lats)/2].Microseconds()), "p50-us")
 	b.ReportMetric(float64(lats[len(lats)*99/100].Microseconds()), "p99-us")
-}
-
-// cpuTime is the process's user+system CPU time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
