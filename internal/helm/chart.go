@@ -44,7 +44,7 @@ func (in *Installer) loadChart(ctx context.Context, c stack.Planned) (*chart.Cha
 			p = filepath.Join(c.Dir, p)
 		}
 		return loader.Load(p)
-	case ch.Version == "":
+	case ch.Version == "" && (ch.OCI != "" || ch.Repo != ""):
 		return nil, fmt.Errorf("chart of %s must be pinned to a version", c.Name)
 	case ch.OCI != "":
 		return in.cached(ctx, in.ociCachePath(ch), func(ctx context.Context) ([]byte, error) { return in.pullOCI(ctx, ch) })

@@ -182,7 +182,7 @@ func checkCondition(obj *unstructured.Unstructured, ref, condition string) readi
 		}
 		if c["status"] == "True" {
 			// A condition from an older generation says nothing about this one.
-			if og, ok := c["observedGeneration"].(int64); ok && og < obj.GetGeneration() {
+			if og, ok := asInt64(c["observedGeneration"]); ok && og < obj.GetGeneration() {
 				break
 			}
 			return readiness{Ready: true}
@@ -194,4 +194,18 @@ func checkCondition(obj *unstructured.Unstructured, ref, condition string) readi
 		return readiness{Waiting: msg}
 	}
 	return readiness{Waiting: fmt.Sprintf("%s waiting for condition %s", ref, condition)}
+}
+
+// asInt64 reads a JSON number, which is int64 from the API and float64
+// when decoded without a schema.
+func asInt64(v any) (int64, bool) {
+	switch n := v.(type) {
+	case int64:
+		return n, true
+	case float64:
+		return int64(n), true
+	case int:
+		return int64(n), true
+	}
+	return 0, false
 }
