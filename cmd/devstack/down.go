@@ -1,14 +1,50 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"errors"
+	"fmt"
 
-func newDownCmd(_ *streams) *cobra.Command {
-	return &cobra.Command{
+	"github.com/spf13/cobra"
+
+	"github.com/devstack-dev/devstack/internal/event"
+	"github.com/devstack-dev/devstack/internal/kind"
+)
+
+func newDownCmd(s *streams) *cobra.Command {
+	var name string
+	cmd := &cobra.Command{
 		Use:   "down",
-		Short: "down (not implemented yet)",
-		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			return notImplemented("devstack down")
+		Short: "Stop the cluster's node containers and keep their state",
+		Long: `down stops the kind cluster's node containers. Everything inside them (the
+installed releases, volumes, databases) is kept: the next devstack up starts the
+containers again and converges. devstack reset deletes the cluster instead.`,
+		Example: `  devstack down
+  devstack down --name team`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if name == "" {
+				name = kind.DefaultName
+			}
+			m, err := kind.New(kind.Options{Engine: detectEngine()}, event.SinkFunc(func(e event.Event) {
+				if e.State == event.Running && e.Name == name {
+					fmt.Fprintf(s.out, "Cluster %q: %s...\n", name, e.Message)
+				}
+			}))
+			if err != nil {
+				return err
+			}
+			err = m.Stop(cmd.Context(), name)
+			switch {
+			case errors.Is(err, kind.ErrNoCluster):
+				fmt.Fprintf(s.out, "No cluster %q: nothing to stop.\n", name)
+				return nil
+			case err != nil:
+				return err
+			}
+			fmt.Fprintf(s.out, "Cluster %q is stopped; its state is kept. `devstack up` starts it again, `devstack reset` deletes it.\n", name)
+			return nil
 		},
 	}
+	cmd.Flags().StringVar(&name, "name", kind.DefaultName, "name of the cluster")
+	return cmd
 }

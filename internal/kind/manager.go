@@ -1,6 +1,7 @@
 package kind
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"github.com/devstack-dev/devstack/internal/paths"
 	"sigs.k8s.io/kind/pkg/cluster"
 	"sigs.k8s.io/kind/pkg/cluster/nodes"
+	kindexec "sigs.k8s.io/kind/pkg/exec"
 	kindlog "sigs.k8s.io/kind/pkg/log"
 )
 
@@ -242,7 +244,12 @@ func (m *Manager) observe(ctx context.Context, p provider, name string) (Observe
 	var ns []nodes.Node
 	err := runCtx(ctx, func() (err error) { ns, err = p.ListNodes(name); return err })
 	if err != nil {
-		return Observed{}, &UnreachableError{Engine: m.engineName, Detail: err.Error(), Err: err}
+		detail := err.Error()
+		var run *kindexec.RunError
+		if errors.As(err, &run) && len(bytes.TrimSpace(run.Output)) > 0 {
+			detail = string(bytes.TrimSpace(run.Output)) // the client's own words
+		}
+		return Observed{}, &UnreachableError{Engine: m.engineName, Detail: detail, Err: err}
 	}
 	names := make([]string, len(ns))
 	for i, n := range ns {
