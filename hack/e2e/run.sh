@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The end-to-end lane: prepares the machine (Docker engine), builds the
+# offline kind node image, then runs test/e2e against it with the devstack
+# binary built from this checkout. Every phase prints its duration
+# ("PHASE name seconds"); the test prints its own phases (cluster creation,
+# installs, convergence, down/up, reset).
+#
+#   hack/e2e/run.sh            # needs root (dockerd, debootstrap, chroot)
+#
+# Caches (node image, debootstrap tree, binaries) make a second run skip the
+# preparation; see hack/e2e/node-image.sh.
+set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+need_root "the end-to-end lane"
+mkdir -p "${E2E_CACHE}"
+phase "machine preparation" "${E2E_DIR}/docker.sh"
+phase "image build" bash -c "\"${E2E_DIR}/node-image.sh\" >\"${E2E_CACHE}/node-image.ref\""
+DEVSTACK_E2E_IMAGE=$(cat "${E2E_CACHE}/node-image.ref")
+export DEVSTACK_E2E_IMAGE
+log "node image: ${DEVSTACK_E2E_IMAGE}"
+cd "${REPO_ROOT}"
+phase "end-to-end test" go test -count=1 -timeout 60m -v -run '^TestIntegrationEndToEnd$' ./test/e2e/

@@ -1,0 +1,257 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/miekg/dns"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/kind/pkg/cluster"
+
+	devdns "github.com/devstack-dev/devstack/internal/dns"
+)
+
+// resolverAddr finds devstack's resolver: what `status -o json` reports
+// when it names an address, else the resolver's own status file.
+func resolverAddr(status map[string]any, stateDir string) string {
+	if addr := findString(status, "dns", "addr"); addr != "" {
+		return addr
+	}
+	if st := devdns.ReadStatus(stateDir); st.Addr != "" {
+		return st.Addr
+	}
+	return devdns.DefaultAddr
+}
+
+// findString walks nested objects along keys ("dns", "addr").
+func findString(v any, keys ...string) string {
+	for _, k := range keys {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return ""
+		}
+		v = m[k]
+	}
+	s, _ := v.(string)
+	return s
+}
+
+// resolve asks devstack's resolver for name's A record, over UDP as the OS
+// stub resolver would.
+func resolve(ctx context.Context, server, name string) (net.IP, error) {
+	m := new(dns.Msg)
+	m.SetQuestion(dns.Fqdn(name), dns.TypeA)
+	c := &dns.Client{Timeout: 2 * time.Second}
+	r, _, err := c.ExchangeContext(ctx, m, server)
+	if err != nil {
+		return nil, fmt.Errorf("querying %s for %s: %w", server, name, err)
+	}
+	if r.Rcode != dns.RcodeSuccess {
+		return nil, fmt.Errorf("%s answered %s for %s", server, dns.RcodeToString[r.Rcode], name)
+	}
+	for _, rr := range r.Answer {
+		if a, ok := rr.(*dns.A); ok {
+			return a.A, nil
+		}
+	}
+	return nil, fmt.Errorf("%s returned no A record for %s", server, name)
+}
+
+// echoReply is what the echo service answers (test/e2e/images/echo).
+type echoReply struct {
+	Service string `json:"service"`
+	Host    string `json:"host"`
+	Path    string `json:"path"`
+	Pod     string `json:"pod"`
+}
+
+// getEcho sends one request to host through the ingress at ip:port and
+// decodes the echo service's answer.
+func getEcho(ctx context.Context, ip net.IP, port int, host, path string) (echoReply, error) {
+	var reply echoReply
+	url := fmt.Sprintf("http://%s%s", net.JoinHostPort(ip.String(), fmt.Sprint(port)), path)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return reply, err
+	}
+	req.Host = host
+	resp, err := (&http.Client{Timeout: 5 * time.Second}).Do(req)
+	if err != nil {
+		return reply, err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+	if resp.StatusCode != http.StatusOK {
+		return reply, fmt.Errorf("GET %s (Host %s): %s: %s", url, host, resp.Status, body)
+	}
+	if err := json.Unmarshal(body, &reply); err != nil {
+		return reply, fmt.Errorf("GET %s (Host %s): not the echo service: %s", url, host, body)
+	}
+	return reply, nil
+}
+
+// eventually retries f until it succeeds or ctx ends, returning the last
+// error.
+func eventually(ctx context.Context, every time.Duration, f func() error) error {
+	for {
+		err := f()
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (last error: %v)", ctx.Err(), err)
+		case <-time.After(every):
+		}
+	}
+}
+
+// notReady lists the components `status -o json` does not report ready.
+// It accepts the shapes a status document may take: a "components" list or
+// map whose entries carry a "ready" boolean or a "state"/"status" string.
+func notReady(status map[string]any) ([]string, int) {
+	var bad []string
+	n := 0
+	check := func(name string, c map[string]any) {
+		n++
+		if r, ok := c["ready"].(bool); ok {
+			if !r {
+				bad = append(bad, name)
+			}
+			return
+		}
+		for _, k := range []string{"state", "status", "phase"} {
+			if s, ok := c[k].(string); ok {
+				switch strings.ToLower(s) {
+				case "ready", "healthy", "deployed", "installed", "succeeded", "running":
+				default:
+					bad = append(bad, name+"="+s)
+				}
+				return
+			}
+		}
+		bad = append(bad, name+" (no readiness field)")
+	}
+	switch cs := status["components"].(type) {
+	case []any:
+		for _, e := range cs {
+			if c, ok := e.(map[string]any); ok {
+				name, _ := c["name"].(string)
+				check(name, c)
+			}
+		}
+	case map[string]any:
+		for name, e := range cs {
+			if c, ok := e.(map[string]any); ok {
+				check(name, c)
+			}
+		}
+	}
+	return bad, n
+}
+
+// releaseRevisions maps every Helm release in the cluster to the number of
+// revisions Helm stored (one Secret per revision, labelled owner=helm).
+func releaseRevisions(ctx context.Context, clusterName string) (map[string]int, error) {
+	cs, err := clientset(clusterName)
+	if err != nil {
+		return nil, err
+	}
+	secrets, err := cs.CoreV1().Secrets("").List(ctx, metav1.ListOptions{LabelSelector: "owner=helm"})
+	if err != nil {
+		return nil, fmt.Errorf("listing Helm release secrets: %w", err)
+	}
+	revs := map[string]int{}
+	for _, s := range secrets.Items {
+		revs[s.Namespace+"/"+s.Labels["name"]]++
+	}
+	return revs, nil
+}
+
+// clientset talks to the kind cluster with the kubeconfig kind itself
+// reports (independent of where devstack wrote its copy).
+func clientset(clusterName string) (*kubernetes.Clientset, error) {
+	raw, err := cluster.NewProvider().KubeConfig(clusterName, false)
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig of %s: %w", clusterName, err)
+	}
+	cfg, err := clientcmd.RESTConfigFromKubeConfig([]byte(raw))
+	if err != nil {
+		return nil, err
+	}
+	cfg.Timeout = 10 * time.Second
+	return kubernetes.NewForConfig(cfg)
+}
+
+// nodeReady reports whether the cluster's API answers and a node is Ready.
+func nodeReady(ctx context.Context, clusterName string) bool {
+	cs, err := clientset(clusterName)
+	if err != nil {
+		return false
+	}
+	nodes, err := cs.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return false
+	}
+	for _, n := range nodes.Items {
+		for _, c := range n.Status.Conditions {
+			if c.Type == "Ready" && c.Status == "True" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// kindContainers lists the containers (running or not) of a kind cluster.
+func kindContainers(ctx context.Context, clusterName string) ([]string, error) {
+	out, err := exec.CommandContext(ctx, "docker", "ps", "-a", "--format", "{{.Names}} {{.State}}",
+		"--filter", "label=io.x-k8s.kind.cluster="+clusterName).Output()
+	if err != nil {
+		return nil, fmt.Errorf("docker ps: %w", err)
+	}
+	return strings.Fields(strings.TrimSpace(string(out))), nil
+}
+
+// osDNSLeftovers lists OS DNS configuration that still names the domain:
+// the files devstack's OS integration may write (hosts entries, a macOS
+// resolver file, systemd-resolved and NetworkManager drop-ins).
+func osDNSLeftovers(domain string) []string {
+	var found []string
+	if b, err := os.ReadFile("/etc/hosts"); err == nil && strings.Contains(string(b), "."+domain) {
+		found = append(found, "/etc/hosts mentions ."+domain)
+	}
+	if _, err := os.Stat(filepath.Join("/etc/resolver", domain)); err == nil {
+		found = append(found, "/etc/resolver/"+domain)
+	}
+	for _, dir := range []string{"/etc/systemd/resolved.conf.d", "/etc/NetworkManager/dnsmasq.d", "/etc/NetworkManager/conf.d"} {
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			p := filepath.Join(dir, e.Name())
+			if b, err := os.ReadFile(p); err == nil && strings.Contains(string(b), domain) {
+				found = append(found, p)
+			}
+		}
+	}
+	return found
+}
+
+// processAlive reports whether pid names a live process.
+func processAlive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	_, err := os.Stat(fmt.Sprintf("/proc/%d", pid))
+	return err == nil
+}

@@ -1,0 +1,288 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"sigs.k8s.io/kind/pkg/cluster"
+	"sigs.k8s.io/yaml"
+
+	devdns "github.com/devstack-dev/devstack/internal/dns"
+	"github.com/devstack-dev/devstack/internal/stack"
+)
+
+// EnvImage names the node image hack/e2e/node-image.sh built.
+const EnvImage = "DEVSTACK_E2E_IMAGE"
+
+// phases records how long each phase took and prints them together at the
+// end, so CI logs show every phase's cost in one place.
+type phases struct {
+	t     *testing.T
+	names []string
+	took  map[string]time.Duration
+}
+
+func (p *phases) add(name string, d time.Duration) {
+	if p.took == nil {
+		p.took = map[string]time.Duration{}
+	}
+	p.names = append(p.names, name)
+	p.took[name] = d
+	p.t.Logf("PHASE %-22s %8.1fs", name, d.Seconds())
+}
+
+func (p *phases) summary() {
+	var b strings.Builder
+	for _, n := range p.names {
+		fmt.Fprintf(&b, "PHASE %-22s %8.1fs\n", n, p.took[n].Seconds())
+	}
+	p.t.Logf("phase durations:\n%s", b.String())
+}
+
+// e2eProfile reads the test profile, the one source of the cluster name,
+// domain and ingress port the test checks against.
+func e2eProfile(t *testing.T) (dir string, doc stack.Document) {
+	t.Helper()
+	dir = filepath.Join(repoRoot(t), "test", "e2e", "testdata", "profiles")
+	b, err := os.ReadFile(filepath.Join(dir, "e2e.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("e2e.yaml: %v", err)
+	}
+	if doc.Cluster == nil || doc.Cluster.Name == "" || doc.Cluster.HTTPPort == 0 || doc.Domain == "" {
+		t.Fatal("e2e.yaml must name the cluster, its httpPort and the domain")
+	}
+	return dir, doc
+}
+
+func TestIntegrationEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test: needs Docker and a built node image")
+	}
+	image := os.Getenv(EnvImage)
+	if image == "" {
+		t.Skipf("%s is not set: run hack/e2e/run.sh, which prepares the machine and builds the node image", EnvImage)
+	}
+	profileDir, profile := e2eProfile(t)
+	name, domain, port := profile.Cluster.Name, profile.Domain, profile.Cluster.HTTPPort
+	echoHost := "echo." + domain
+
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Minute)
+	defer cancel()
+	work := t.TempDir()
+	stateDir := filepath.Join(work, "state")
+	c := &cli{
+		t:      t,
+		bin:    buildDevstack(t, work),
+		logDir: work,
+		env: append(os.Environ(),
+			"DEVSTACK_STATE_DIR="+stateDir,
+			"DEVSTACK_CACHE_DIR="+filepath.Join(work, "cache"),
+			stack.EnvProfilePath+"="+profileDir,
+			"KUBECONFIG="+filepath.Join(work, "kubeconfig"),
+			"NO_COLOR=1",
+		),
+	}
+	p := &phases{t: t}
+	defer p.summary()
+	// Whatever happens, leave no cluster behind.
+	t.Cleanup(func() {
+		cctx, ccancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer ccancel()
+		if names, _ := kindContainers(cctx, name); len(names) > 0 {
+			_, _ = c.run(cctx, "reset", "--yes")
+			_ = cluster.NewProvider().Delete(name, "")
+		}
+	})
+	if names, err := kindContainers(ctx, name); err != nil {
+		t.Fatal(err)
+	} else if len(names) > 0 {
+		t.Fatalf("a cluster %s already exists (%v): delete it first", name, names)
+	}
+
+	up := []string{"up", "--profile", "e2e", "--node-image", image, "--no-tui"}
+
+	// First run: cluster creation, then the installs. The cluster counts as
+	// created when its node is Ready (observed from outside while up runs).
+	start := time.Now()
+	clusterReady := make(chan time.Duration, 1)
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	go func() {
+		_ = eventually(watchCtx, time.Second, func() error {
+			if nodeReady(watchCtx, name) {
+				clusterReady <- time.Since(start)
+				return nil
+			}
+			return fmt.Errorf("not ready")
+		})
+	}()
+	_, err := c.run(ctx, up...)
+	stopWatch()
+	first := time.Since(start)
+	if err != nil {
+		t.Fatalf("first up: %v", err)
+	}
+	select {
+	case d := <-clusterReady:
+		p.add("cluster creation", d)
+		p.add("installs", first-d)
+	default:
+		p.add("cluster creation+installs", first)
+	}
+
+	// The echo pod answers through devstack's resolver and the ingress.
+	status := statusJSON(ctx, t, c)
+	checkEcho(ctx, t, status, stateDir, echoHost, port)
+	if bad, n := notReady(status); n == 0 {
+		t.Errorf("status -o json lists no components:\n%s", mustJSON(status))
+	} else if len(bad) > 0 {
+		t.Errorf("status -o json reports components not ready: %v", bad)
+	}
+	revs, err := releaseRevisions(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(revs) != len(profile.Components) {
+		t.Errorf("Helm releases after the first up: %v, want one per component (%d)", revs, len(profile.Components))
+	}
+
+	// Second run: nothing changed, so nothing may be reinstalled.
+	start = time.Now()
+	if _, err := c.run(ctx, up...); err != nil {
+		t.Fatalf("second up: %v", err)
+	}
+	second := time.Since(start)
+	p.add("convergence (2nd up)", second)
+	t.Logf("second up took %.1fs, %.1f%% of the first (%.1fs)", second.Seconds(), 100*second.Seconds()/first.Seconds(), first.Seconds())
+	fmt.Printf("CONVERGENCE second/first = %.3f (%.1fs / %.1fs)\n", second.Seconds()/first.Seconds(), second.Seconds(), first.Seconds())
+	revs2, err := releaseRevisions(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rel, n := range revs2 {
+		if n != revs[rel] {
+			t.Errorf("release %s went from %d to %d revisions: the second up reinstalled it", rel, revs[rel], n)
+		}
+	}
+
+	// down, then up brings everything back.
+	start = time.Now()
+	if _, err := c.run(ctx, "down"); err != nil {
+		t.Fatalf("down: %v", err)
+	}
+	p.add("down", time.Since(start))
+	if names, _ := kindContainers(ctx, name); !allStopped(names) {
+		t.Errorf("after down the node containers still run: %v", names)
+	}
+	start = time.Now()
+	if _, err := c.run(ctx, up...); err != nil {
+		t.Fatalf("up after down: %v", err)
+	}
+	p.add("up after down", time.Since(start))
+	checkEcho(ctx, t, statusJSON(ctx, t, c), stateDir, echoHost, port)
+
+	// reset leaves nothing behind.
+	pid := devdns.ReadStatus(stateDir).PID
+	start = time.Now()
+	if _, err := c.run(ctx, "reset", "--yes"); err != nil {
+		t.Fatalf("reset: %v", err)
+	}
+	p.add("reset", time.Since(start))
+	checkReset(ctx, t, name, domain, stateDir, pid)
+}
+
+func statusJSON(ctx context.Context, t *testing.T, c *cli) map[string]any {
+	t.Helper()
+	out, err := c.stdout(ctx, "status", "-o", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var status map[string]any
+	if err := json.Unmarshal(out, &status); err != nil {
+		t.Fatalf("status -o json is not a JSON object: %v\n%s", err, out)
+	}
+	return status
+}
+
+// checkEcho resolves the echo host through devstack's resolver and gets an
+// answer from the echo pod through the ingress on the mapped port. The
+// ingress may need a few seconds to pick the route up.
+func checkEcho(ctx context.Context, t *testing.T, status map[string]any, stateDir, host string, port int) {
+	t.Helper()
+	server := resolverAddr(status, stateDir)
+	ip, err := resolve(ctx, server, host)
+	if err != nil {
+		t.Fatalf("resolving %s: %v", host, err)
+	}
+	t.Logf("%s resolves to %s through %s", host, ip, server)
+	rctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+	var reply echoReply
+	err = eventually(rctx, 2*time.Second, func() error {
+		var err error
+		reply, err = getEcho(rctx, ip, port, host, "/e2e")
+		return err
+	})
+	if err != nil {
+		t.Fatalf("echo through the ingress: %v", err)
+	}
+	if reply.Service != "echo" || reply.Host != host || reply.Path != "/e2e" || reply.Pod == "" {
+		t.Fatalf("unexpected echo reply %+v", reply)
+	}
+	t.Logf("echo pod %s answered for http://%s:%d/e2e", reply.Pod, host, port)
+}
+
+func checkReset(ctx context.Context, t *testing.T, name, domain, stateDir string, resolverPID int) {
+	t.Helper()
+	clusters, err := cluster.NewProvider().List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cl := range clusters {
+		if cl == name {
+			t.Errorf("cluster %s still exists after reset", name)
+		}
+	}
+	if names, err := kindContainers(ctx, name); err != nil || len(names) > 0 {
+		t.Errorf("containers left after reset: %v %v", names, err)
+	}
+	if st := devdns.ReadStatus(stateDir); st.Running {
+		t.Errorf("resolver still running after reset: %+v", st)
+	}
+	if processAlive(resolverPID) {
+		t.Errorf("resolver process %d still alive after reset", resolverPID)
+	}
+	if left := osDNSLeftovers(domain); len(left) > 0 {
+		t.Errorf("OS DNS configuration left after reset: %v", left)
+	}
+	if entries, err := os.ReadDir(stateDir); err == nil && len(entries) > 0 {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("state left after reset in %s: %v", stateDir, names)
+	}
+}
+
+// allStopped reads kindContainers' "name state" pairs.
+func allStopped(fields []string) bool {
+	for i := 1; i < len(fields); i += 2 {
+		if fields[i] == "running" {
+			return false
+		}
+	}
+	return true
+}
+
+func mustJSON(v any) string {
+	b, _ := json.MarshalIndent(v, "", "  ")
+	return string(b)
+}
