@@ -88,10 +88,22 @@ func settled(g group) bool {
 	return true
 }
 
-func okCount(g group) int {
+func readyCount(g group) int {
 	n := 0
 	for _, u := range g.units {
 		if u.ok() {
+			n++
+		}
+	}
+	return n
+}
+
+// okCount counts the ready units of a group; a step that ended with a
+// warning is done too.
+func okCount(g group) int {
+	n := 0
+	for _, u := range g.units {
+		if u.ok() || u.state == event.Warning {
 			n++
 		}
 	}
@@ -129,7 +141,7 @@ func (m *model) fitBody(width, height int) []string {
 		}
 	}
 	for i := 0; len(rows) > height && i < len(gs); i++ {
-		if modes[i] == expanded && okCount(gs[i]) >= 2 {
+		if modes[i] == expanded && readyCount(gs[i]) >= 2 {
 			modes[i] = folded
 			rows = build()
 		}

@@ -60,6 +60,10 @@ func TestViewGolden(t *testing.T) {
 	failing.fail = map[string]string{"postgresql": postgresFailure}
 	unchanged := seedScript()
 	unchanged.skip = map[string]bool{"traefik": true, "cert-manager": true, "localstack": true}
+	manyFail := script{plan: bigPlan(60), fail: map[string]string{}}
+	for _, n := range []string{"svc-03", "svc-05", "svc-11", "svc-17", "svc-22", "svc-28", "svc-31", "svc-39"} {
+		manyFail.fail[n] = "install " + n + ": timed out waiting for the condition\npod " + n + "-0: ErrImagePull"
+	}
 	big := script{plan: bigPlan(60), fail: map[string]string{"svc-23": "pod svc-23-0: ImagePullBackOff"}}
 
 	cases := []struct {
@@ -79,7 +83,7 @@ func TestViewGolden(t *testing.T) {
 		{name: "running-80x24", s: seed, until: 200, now: 200, width: 80, height: 24,
 			wants: []string{"kube-prometheus-stack", "waiting for deployment/", "waiting on"}},
 		{name: "running-160x40", s: seed, until: 200, now: 200, width: 160, height: 40,
-			wants: []string{"Ensuring node image (kindest/node:v1.35.0)", "waiting on kube-prometheus-stack"}},
+			wants: []string{"! memory · 6 GiB free", "waiting on kube-prometheus-stack"}},
 		{name: "running-log-80x24", s: seed, until: 200, now: 200, width: 80, height: 24, keys: "l",
 			wants: []string{"event log", "component"}},
 		{name: "running-log-160x40", s: seed, until: 200, now: 200, width: 160, height: 40, keys: "l",
@@ -97,6 +101,11 @@ func TestViewGolden(t *testing.T) {
 		{name: "connect-failure-80x24", s: script{plan: seedPlan(), events: connectFailure}, until: 1e6, now: 75,
 			width: 80, height: 24, done: true, err: errors.New("connect: refused"),
 			wants: []string{"✗ connect", "connection refused", "not started"}},
+		{name: "many-failures-80x24", s: manyFail, until: 1e6, now: 300, width: 80, height: 24, done: true,
+			wants: []string{"Failures", "more failed"}},
+		{name: "cluster-failure-80x24", s: script{plan: seedPlan(), events: clusterFailure}, until: 1e6, now: 95,
+			width: 80, height: 24, done: true, err: errors.New("cluster: create cluster"),
+			wants: []string{"✗ Starting control-plane", "could not initialize a Kubernetes", "not started"}},
 		{name: "sixty-80x24", s: big, until: 150, now: 150, width: 80, height: 24,
 			wants: []string{"✗ svc-23", "svc-33", "svc-43", "↓"}},
 		{name: "sixty-160x40", s: big, until: 150, now: 150, width: 160, height: 40,

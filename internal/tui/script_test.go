@@ -26,7 +26,11 @@ func (s script) run(until float64) []event.Event {
 	if s.events != nil {
 		return s.events()
 	}
-	es := append([]event.Event(nil), clusterOK()...)
+	es := append(preflight(), clusterOK()...)
+	es = append(es,
+		event.Event{Time: at(60), Source: event.SourceDNS, Name: "resolver", State: event.Running},
+		event.Event{Time: at(61), Source: event.SourceDNS, Name: "resolver", State: event.Succeeded,
+			Message: "127.0.0.1:5354 answers *.local", Elapsed: time.Second})
 	end := map[string]float64{}
 	blockedBy := map[string]string{}
 	for _, c := range s.plan.Components {
@@ -125,4 +129,29 @@ func connectFailure() []event.Event {
 		event.Event{Time: at(60), Source: event.SourceRun, Name: "connect", State: event.Running},
 		event.Event{Time: at(75), Source: event.SourceRun, Name: "connect", State: event.Failed, Elapsed: 15 * time.Second,
 			Message: "build client for context kind-devstack:\nGet \"https://127.0.0.1:6443/version\": dial tcp 127.0.0.1:6443: connect: connection refused"})
+}
+
+// preflight is the doctor's checks before the cluster: one passes, one
+// warns.
+func preflight() []event.Event {
+	return []event.Event{
+		{Time: at(0), Source: event.SourceDoctor, Name: "docker", State: event.Succeeded, Message: "Docker 27.3 reachable"},
+		{Time: at(0), Source: event.SourceDoctor, Name: "memory", State: event.Warning, Message: "6 GiB free, 8 GiB advised for the full stack"},
+	}
+}
+
+// clusterFailure: kind fails to start the control plane after a warning.
+func clusterFailure() []event.Event {
+	es := preflight()
+	for i, s := range kindSteps[:3] {
+		es = append(es, step(float64(i*10), s, event.Running, ""), step(float64(i*10+10), s, event.Succeeded, ""))
+	}
+	cp := kindSteps[3]
+	return append(es,
+		event.Event{Time: at(0), Source: event.SourceRun, Name: "cluster", State: event.Running},
+		step(30, cp, event.Running, ""),
+		step(35, cp, event.Warning, "cgroup v1 is deprecated; kubelet configured to accept it"),
+		step(95, cp, event.Failed, "failed to init node with kubeadm: command \"docker exec --privileged devstack-control-plane kubeadm init\" failed with error: exit status 1\n[kubelet-check] The kubelet is not healthy after 4m0s\nerror execution phase wait-control-plane: could not initialize a Kubernetes cluster"),
+		event.Event{Time: at(95), Source: event.SourceRun, Name: "cluster", State: event.Failed, Message: "create cluster: failed to init node with kubeadm"},
+	)
 }

@@ -220,7 +220,7 @@ func writeSteps(b *strings.Builder, steps []StepResult, componentFailed bool) {
 		}
 		total++
 		switch st.State {
-		case event.Succeeded, event.Skipped:
+		case event.Succeeded, event.Skipped, event.Warning:
 			good++
 		default:
 			fmt.Fprintf(&bad, "  %s %q %s", st.Source, st.Name, stateWord(st.State))

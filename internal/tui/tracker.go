@@ -85,6 +85,8 @@ func (u *unit) status(done func(string) bool) string {
 		return or(msg, "blocked")
 	case event.Cancelled:
 		return "cancelled"
+	case event.Warning:
+		return or(msg, "warning")
 	}
 	return string(u.state)
 }
@@ -182,9 +184,11 @@ func (u *unit) apply(e event.Event) bool {
 	case event.Warning:
 		changed := u.warning != e.Message
 		u.warning = e.Message
-		if u.state == event.Pending && u.source != event.SourceComponent {
-			// A check or step that only ever warns still has a state to show.
-			u.state = event.Warning
+		if u.source != event.SourceComponent && (u.state == event.Pending || u.state == event.Warning) {
+			// A check that reports only a warning (the doctor emits final
+			// states only) is done with a caveat; a warning of running
+			// work (kind's) is a note beside its state.
+			u.state, u.message = event.Warning, e.Message
 		}
 		return changed
 	case event.Progress:

@@ -254,7 +254,7 @@ func (m *model) icon(u *unit) string {
 
 // statusStyle colours a unit's status text.
 func (m *model) statusText(u *unit, width int) string {
-	if m.finished && !u.state.Terminal() {
+	if m.finished && !u.state.Terminal() && u.state != event.Warning {
 		// The work returned without finishing this unit (cancel, failure
 		// of the cluster): say so instead of what it last waited for.
 		word := "not started"
@@ -264,7 +264,7 @@ func (m *model) statusText(u *unit, width int) string {
 		return m.st.warn.Render(truncate(word, width))
 	}
 	s := truncate(stripEmoji(u.status(m.tr.done)), width)
-	if u.warning != "" && !u.state.Terminal() {
+	if u.warning != "" && !u.state.Terminal() && u.state != event.Warning {
 		s = truncate(stripEmoji(u.status(m.tr.done))+" · ! "+stripEmoji(firstLine(u.warning)), width)
 	}
 	switch u.state {
