@@ -1,0 +1,5 @@
+//go:build !unix
+
+package osdns
+
+func writable(string) bool { return false }
