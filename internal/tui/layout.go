@@ -180,9 +180,12 @@ func (m *model) fitBody(width, height int) []string {
 		parts = append(parts, fmt.Sprintf("↓ %d more", below))
 	}
 	hint := "  " + strings.Join(parts, " · ")
-	if m.scroll >= 0 {
+	switch {
+	case m.finished:
+		// The last frame stays in the scrollback: no keys to offer.
+	case m.scroll >= 0:
 		hint += "  (scrolled: End to follow)"
-	} else {
+	default:
 		hint += "  (↑/↓ to scroll)"
 	}
 	return append(out, m.st.dim.Render(truncate(hint, width)))

@@ -79,7 +79,11 @@ func Run(ctx context.Context, opts Options, work Work) (Result, error) {
 	if out == nil {
 		out = os.Stdout
 	}
-	m := newModel(config{plan: opts.Plan, renderer: lipgloss.NewRenderer(out), now: now,
+	r := lipgloss.NewRenderer(out)
+	// Ask the terminal for its background now: asked lazily, from the first
+	// render, the query would race the program's input reader for the reply.
+	_ = r.HasDarkBackground()
+	m := newModel(config{plan: opts.Plan, renderer: r, now: now,
 		start: start, animate: true, cancel: cancel})
 	popts := append([]tea.ProgramOption{tea.WithOutput(out), tea.WithoutSignalHandler()}, opts.ProgramOptions...)
 	if opts.In != nil {
