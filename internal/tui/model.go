@@ -21,6 +21,9 @@ type (
 	doneMsg struct{ err error }
 	// interruptMsg is SIGINT or SIGTERM, handled like q.
 	interruptMsg struct{}
+	// cancelledMsg says the caller's context was cancelled: the view shows
+	// that it waits for the work, but this never counts as a second q.
+	cancelledMsg struct{}
 	// tickMsg refreshes the elapsed times once a second.
 	tickMsg time.Time
 )
@@ -53,7 +56,8 @@ type model struct {
 	width, height int
 	showLog       bool
 	showHelp      bool
-	cancelling    bool // q pressed once: the work's ctx is cancelled
+	cancelling    bool // the work's ctx is cancelled (q, a signal, the caller)
+	asked         bool // the user asked to stop (q, Ctrl-C, a signal)
 	forced        bool // q pressed twice: quit without waiting for the work
 	finished      bool // the work returned
 	finishedAt    time.Time
@@ -121,6 +125,8 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Quit
 	case interruptMsg:
 		return m, m.interrupt()
+	case cancelledMsg:
+		m.cancelling = true
 	case tea.KeyMsg:
 		return m, m.key(msg)
 	case spinner.TickMsg:
@@ -140,8 +146,10 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // interrupt cancels the work the first time and gives up waiting for it
 // the second time.
 func (m *model) interrupt() tea.Cmd {
-	if !m.cancelling {
-		m.cancelling = true
+	if !m.asked {
+		// The caller's cancel (cancelledMsg) may have come first from the
+		// same Ctrl-C: only a second request of the user forces the quit.
+		m.asked, m.cancelling = true, true
 		m.cfg.cancel()
 		return nil
 	}

@@ -229,3 +229,20 @@ func TestScrollKeys(t *testing.T) {
 		})
 	}
 }
+
+// TestCallerCancelThenSignal: one Ctrl-C reaches both the caller's context
+// (cancelledMsg) and the view's signal handler (interruptMsg), in either
+// order; it must not count as the second press that quits without waiting.
+func TestCallerCancelThenSignal(t *testing.T) {
+	cancelled := 0
+	tm := newTestModel(t, seedPlan(), 10, func() { cancelled++ }, 80, 24)
+	tm.Send(cancelledMsg{})
+	tm.Send(interruptMsg{})
+	tm.Send(doneMsg{err: context.Canceled})
+	fm, v := finalView(t, tm)
+	if fm.forced || !fm.finished || !fm.cancelling || cancelled != 1 {
+		t.Errorf("forced=%v finished=%v cancelling=%v cancel calls=%d; want false true true 1",
+			fm.forced, fm.finished, fm.cancelling, cancelled)
+	}
+	requireContains(t, v, "cancelled")
+}

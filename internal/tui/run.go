@@ -72,6 +72,7 @@ func Run(ctx context.Context, opts Options, work Work) (Result, error) {
 		now = time.Now
 	}
 	start := now()
+	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -99,10 +100,14 @@ func Run(ctx context.Context, opts Options, work Work) (Result, error) {
 	stopSigs := make(chan struct{})
 	defer close(stopSigs)
 	go func() {
+		parentDone := parent.Done()
 		for {
 			select {
 			case <-sigs:
 				p.Send(interruptMsg{})
+			case <-parentDone:
+				parentDone = nil
+				p.Send(cancelledMsg{})
 			case <-stopSigs:
 				return
 			}
@@ -135,7 +140,7 @@ func Run(ctx context.Context, opts Options, work Work) (Result, error) {
 	default:
 		err = <-workErr
 	}
-	res := finish(opts.Plan, rec.Events(), now().Sub(start), fm != nil && fm.cancelling)
+	res := finish(opts.Plan, rec.Events(), now().Sub(start), ctx.Err() != nil)
 	if werr := WriteSummary(out, res.Summary); werr != nil && err == nil {
 		err = fmt.Errorf("write summary: %w", werr)
 	}

@@ -207,3 +207,21 @@ func TestInteractive(t *testing.T) {
 		}
 	}
 }
+
+// TestRunParentCancel: the caller's context ends (its own signal handling):
+// the work sees it, Run waits for it and reports a cancel.
+func TestRunParentCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	work := func(ctx context.Context, sink event.Sink) error {
+		sink.Emit(ev(0, "traefik", event.Running, ""))
+		cancel()
+		<-ctx.Done()
+		sink.Emit(ev(1, "traefik", event.Cancelled, "cancelled while running"))
+		return ctx.Err()
+	}
+	var out syncBuffer
+	res, err := Run(ctx, Options{Plan: seedPlan(), In: strings.NewReader(""), Out: &out}, work)
+	if !errors.Is(err, context.Canceled) || !res.Cancelled {
+		t.Errorf("err = %v, Cancelled = %v; want context.Canceled, true", err, res.Cancelled)
+	}
+}
