@@ -193,7 +193,7 @@ func plan(cfg Config, install bool) (*Changeset, error) {
 		}
 		wantHosts = install && (!l.Routable() || (hasLocal && l.MDNSFirst) || cfg.ForceHosts)
 		if install && !l.Routable() {
-			cs.Notes = append(cs.Notes, "this machine has "+l.Describe()+"; only the hosts listed in /etc/hosts will resolve")
+			cs.Notes = append(cs.Notes, "the domain cannot be routed here: only the hosts listed in /etc/hosts will resolve, other names under it will not")
 		}
 	}
 	if wantHosts && len(cfg.Hosts) == 0 && install {
