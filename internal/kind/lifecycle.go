@@ -128,3 +128,7 @@ func (m *Manager) Delete(ctx context.Context, name string) ([]string, error) {
 	m.emit(name, event.Succeeded, "deleted", time.Since(started))
 	return removed, nil
 }
+
+// Recorded returns the names of the clusters devstack created or adopted
+// and has not deleted, for `reset` to find them all.
+func (m *Manager) Recorded() ([]string, error) { return m.store.names() }

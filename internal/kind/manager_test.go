@@ -75,6 +75,10 @@ func TestEnsureLifecycle(t *testing.T) {
 		t.Errorf("last cluster event = %+v, want succeeded/created", e)
 	}
 
+	if names, err := m.Recorded(); err != nil || len(names) != 1 || names[0] != "devstack" {
+		t.Errorf("Recorded() = %v, %v", names, err)
+	}
+
 	// Unchanged: reused, nothing created.
 	res, err = m.Ensure(ctx, want, false)
 	if err != nil || res.Action != ActionReuse {
@@ -141,6 +145,9 @@ func TestEnsureLifecycle(t *testing.T) {
 	}
 	if r, _ := m.store.load("devstack"); r != nil {
 		t.Errorf("record survived delete: %+v", r)
+	}
+	if names, _ := m.Recorded(); len(names) != 0 {
+		t.Errorf("Recorded() after delete = %v", names)
 	}
 	if err := m.Stop(ctx, "devstack"); !errors.Is(err, ErrNoCluster) {
 		t.Errorf("stop of an absent cluster: %v, want ErrNoCluster", err)

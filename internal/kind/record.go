@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/devstack-dev/devstack/internal/paths"
 )
@@ -55,4 +56,17 @@ func (s store) remove(name string) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// names returns the clusters devstack has records of.
+func (s store) names() ([]string, error) {
+	matches, err := filepath.Glob(filepath.Join(s.dir, "kind", "*.json"))
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(matches))
+	for _, m := range matches {
+		names = append(names, strings.TrimSuffix(filepath.Base(m), ".json"))
+	}
+	return names, nil
 }
