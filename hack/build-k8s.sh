@@ -9,8 +9,9 @@
 #   hack/build-k8s.sh --print-dir     # print the output directory and exit
 #
 # Output: ${DEVSTACK_TEST_BIN:-${XDG_CACHE_HOME:-$HOME/.cache}/devstack-test/bin}.
-# A binary is rebuilt only when the inputs changed: hack/k8s/go.mod, go.sum,
-# cmd/, this script and the Go toolchain version (a stamp file per binary).
+# A binary is rebuilt only when its inputs changed: hack/k8s/go.mod, go.sum,
+# cmd/, the Go toolchain, kwok's version and the build flags (a stamp file
+# per binary).
 # The cold build of the Kubernetes binaries takes minutes; later runs are
 # instant. Concurrent runs are serialised with flock when available.
 set -euo pipefail
@@ -42,13 +43,29 @@ chmod 0700 "$out" 2>/dev/null || true
 # find the cache empty on a fresh machine.
 if command -v flock >/dev/null 2>&1 && [[ -z "${DEVSTACK_BUILD_K8S_LOCKED:-}" ]]; then
 	export DEVSTACK_BUILD_K8S_LOCKED=1
-	exec flock "${out}/.lock" "${BASH_SOURCE[0]}" "$@"
+	exec flock "${out}/.lock" bash "${BASH_SOURCE[0]}" "$@"
 fi
 
+
 k8s_version="$(awk '$1 == "k8s.io/kubernetes" { print $2 }' "${mod}/go.mod")"
+export CGO_ENABLED=0
+# Kubernetes reads its own version from these variables (kubeadm and the
+# kubelet compare versions, the apiserver derives its emulation version).
+minor="$(echo "$k8s_version" | cut -d. -f2)"
+ldflags="-s -w"
+for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+	ldflags+=" -X ${pkg}.gitVersion=${k8s_version} -X ${pkg}.gitMajor=1 -X ${pkg}.gitMinor=${minor}"
+	ldflags+=" -X ${pkg}.gitTreeState=clean -X ${pkg}.buildDate=1970-01-01T00:00:00Z"
+done
+
+# A binary is fresh when it was built from the same inputs: the module, the
+# mains, the toolchain, kwok's version and the build flags (RECIPE marks
+# changes to how they are built).
+RECIPE=1
 stamp="$(
 	{
-		cat "${mod}/go.mod" "${mod}/go.sum" "${BASH_SOURCE[0]}"
+		echo "$RECIPE $KWOK_VERSION $ldflags"
+		cat "${mod}/go.mod" "${mod}/go.sum"
 		find "${mod}/cmd" -type f -name '*.go' -print0 | sort -z | xargs -0 cat
 		go env GOVERSION GOOS GOARCH
 	} | sha256sum | cut -d' ' -f1
@@ -68,16 +85,9 @@ for t in "${targets[@]}"; do
 	*) k8s_pkgs+=("k8s.io/kubernetes/cmd/${t}"); k8s_names+=("$t") ;;
 	esac
 done
-
-export CGO_ENABLED=0
-# Kubernetes reads its own version from these variables (kubeadm and the
-# kubelet compare versions, the apiserver derives its emulation version).
-minor="$(echo "$k8s_version" | cut -d. -f2)"
-ldflags="-s -w"
-for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-	ldflags+=" -X ${pkg}.gitVersion=${k8s_version} -X ${pkg}.gitMajor=1 -X ${pkg}.gitMinor=${minor}"
-	ldflags+=" -X ${pkg}.gitTreeState=clean -X ${pkg}.buildDate=1970-01-01T00:00:00Z"
-done
+if [[ ${#k8s_pkgs[@]} -eq 0 && $need_etcd -eq 0 && $need_kwok -eq 0 ]]; then
+	exit 0
+fi
 
 tmp="$(mktemp -d "${out}/.build.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT

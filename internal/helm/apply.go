@@ -115,6 +115,11 @@ func (in *Installer) installWithRetry(ctx context.Context, cfg *action.Configura
 				outcome, prev = Upgraded, dep.Version
 			}
 		}
+		verb := "installing"
+		if last != nil {
+			verb = "upgrading"
+		}
+		in.progress(c, fmt.Sprintf("%s %s %s", verb, ch.Metadata.Name, ch.Metadata.Version))
 		rel, err := in.runHelm(ctx, namespaceOf(c), c.Name, func() (*release.Release, error) {
 			deadline, _ := ctx.Deadline()
 			if last == nil {

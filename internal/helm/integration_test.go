@@ -11,6 +11,7 @@ import (
 	admissionv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/devstack-dev/devstack/internal/event"
 )
@@ -45,6 +46,11 @@ func TestIntegrationCRDThenCustomResource(t *testing.T) {
 	}
 	if msgs := progressOf(rec, "operator"); !containsAny(msgs, "deployment/operator 0/1 ready") {
 		t.Errorf("operator progress %q does not say what it waited for", msgs)
+	}
+	crd, err := in.dynamic.Resource(schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}).
+		Get(ctx, "gizmos."+ns+".test.devstack.dev", metav1.GetOptions{})
+	if err != nil || !check(crd, "").Ready {
+		t.Errorf("the operator's templated CRD is not established after Apply: %v", err)
 	}
 	obj, err := in.dynamic.Resource(widgetGVR).Namespace(ns).Get(ctx, "widget", metav1.GetOptions{})
 	if err != nil {
@@ -367,6 +373,10 @@ func TestIntegrationUninstall(t *testing.T) {
 	}
 	if _, err := in.dynamic.Resource(widgetGVR).Namespace(ns).Get(ctx, "gadget", metav1.GetOptions{}); err == nil {
 		t.Error("the widget is still there")
+	}
+	crds := schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
+	if _, err := in.dynamic.Resource(crds).Get(ctx, "gizmos."+ns+".test.devstack.dev", metav1.GetOptions{}); err == nil {
+		t.Error("the operator's templated CRD is still there")
 	}
 	if err := in.Uninstall(ctx, op); err != nil {
 		t.Errorf("uninstalling a missing release: %v", err)

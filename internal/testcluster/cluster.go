@@ -106,9 +106,7 @@ func Start(ctx context.Context, binDir, dir string) (c *Cluster, err error) {
 	}
 	if err := c.start(binDir, "kube-controller-manager", "--kubeconfig="+c.Kubeconfig,
 		"--secure-port=0", "--leader-elect=false", "--use-service-account-credentials=false",
-		"--service-account-private-key-file="+p.SAKey, "--root-ca-file="+p.CACert,
-		"--cluster-cidr=10.244.0.0/16", "--allocate-node-cidrs=false",
-		"--controllers=*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-route"); err != nil {
+		"--service-account-private-key-file="+p.SAKey, "--root-ca-file="+p.CACert); err != nil {
 		return nil, err
 	}
 	if err := c.start(binDir, "kube-scheduler", "--kubeconfig="+c.Kubeconfig, "--secure-port=0", "--leader-elect=false"); err != nil {
