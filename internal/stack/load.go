@@ -46,6 +46,7 @@ type merged struct {
 	onlyFile           string
 	onlyLine           int
 	cluster            Cluster
+	ingress            Ingress
 	components         []Component
 	index              map[string]int
 	dirs               map[string]string // component -> dir of the file that set its chart
@@ -66,6 +67,7 @@ func Load(opts Options) (*Plan, error) {
 	s := &merged{
 		domain:  DefaultDomain,
 		cluster: Cluster{Name: "devstack", HTTPPort: 80, HTTPSPort: 443},
+		ingress: Ingress{Namespace: "traefik", Service: "traefik"},
 		index:   map[string]int{},
 		dirs:    map[string]string{},
 	}

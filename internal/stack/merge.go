@@ -14,6 +14,9 @@ func (s *merged) overlay(doc *Document, defining bool) ErrorList {
 	if doc.Only != nil {
 		s.only, s.onlyFile, s.onlyLine = doc.Only, doc.file, doc.onlyLine
 	}
+	if doc.Ingress != nil {
+		s.ingress = *doc.Ingress
+	}
 	if doc.Cluster != nil {
 		s.cluster = mergeCluster(s.cluster, *doc.Cluster)
 	}

@@ -6,6 +6,7 @@ type Plan struct {
 	Profile string  `json:"profile"`
 	Domain  string  `json:"domain"`
 	Cluster Cluster `json:"cluster"`
+	Ingress Ingress `json:"ingress"`
 	// Components are in dependency order: every component comes after all
 	// of its dependencies.
 	Components []Planned `json:"components"`

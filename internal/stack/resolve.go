@@ -91,7 +91,7 @@ func (s *merged) resolve(profile string, only []string) (*Plan, error) {
 		}
 	}
 	layers := g.Layers()
-	plan := &Plan{Profile: profile, Domain: s.domain, Cluster: s.cluster}
+	plan := &Plan{Profile: profile, Domain: s.domain, Cluster: s.cluster, Ingress: s.ingress}
 	for _, name := range g.Topo() {
 		c := active[name]
 		c.Hosts = expandHosts(c.Hosts, s.domain)

@@ -19,8 +19,11 @@ type Document struct {
 	Standalone bool `yaml:"standalone,omitempty" json:"standalone,omitempty"`
 	// Only restricts the stack to these components and everything they
 	// depend on (the minimal profile uses it).
-	Only       []string    `yaml:"only,omitempty" json:"only,omitempty"`
-	Cluster    *Cluster    `yaml:"cluster,omitempty" json:"cluster,omitempty"`
+	Only    []string `yaml:"only,omitempty" json:"only,omitempty"`
+	Cluster *Cluster `yaml:"cluster,omitempty" json:"cluster,omitempty"`
+	// Ingress is the Service that serves the hosts; pods resolve the hosts
+	// to it (CoreDNS). Default: service traefik in namespace traefik.
+	Ingress    *Ingress    `yaml:"ingress,omitempty" json:"ingress,omitempty"`
 	Components []Component `yaml:"components,omitempty" json:"components,omitempty"`
 
 	file       string
@@ -38,6 +41,12 @@ type Cluster struct {
 	HTTPSPort int    `yaml:"httpsPort,omitempty" json:"httpsPort,omitempty"`
 	// RegistryMirrors maps a registry host to mirror endpoints for containerd.
 	RegistryMirrors map[string][]string `yaml:"registryMirrors,omitempty" json:"registryMirrors,omitempty"`
+}
+
+// Ingress names the ingress controller's Service.
+type Ingress struct {
+	Namespace string `yaml:"namespace" json:"namespace"`
+	Service   string `yaml:"service" json:"service"`
 }
 
 // Tier is seed 000's split between what must exist first and what assumes it.
