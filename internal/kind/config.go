@@ -22,6 +22,15 @@ var containerdPatch = fmt.Sprintf(`[plugins."io.containerd.grpc.v1.cri".registry
   config_path = %q
 `, certsDir)
 
+// The node ports the ingress controller's Service listens on (the catalog's
+// Traefik uses NodePort 30080 and 30443). Publishing node ports rather than
+// host ports 80/443 works on any node and needs no privileged hostPort in
+// the chart.
+const (
+	IngressNodePortHTTP  = 30080
+	IngressNodePortHTTPS = 30443
+)
+
 // Config translates s into kind's own versioned configuration: one
 // control-plane node labelled ingress-ready=true that publishes the ingress
 // ports on loopback, s.Workers workers, every node on s.NodeImage, and
@@ -35,8 +44,8 @@ func Config(s Spec) *v1alpha4.Cluster {
 			Image:  s.NodeImage,
 			Labels: map[string]string{IngressLabel: "true"},
 			ExtraPortMappings: []v1alpha4.PortMapping{
-				{ContainerPort: 80, HostPort: int32(s.HTTPPort), ListenAddress: ListenAddress, Protocol: v1alpha4.PortMappingProtocolTCP},
-				{ContainerPort: 443, HostPort: int32(s.HTTPSPort), ListenAddress: ListenAddress, Protocol: v1alpha4.PortMappingProtocolTCP},
+				{ContainerPort: IngressNodePortHTTP, HostPort: int32(s.HTTPPort), ListenAddress: ListenAddress, Protocol: v1alpha4.PortMappingProtocolTCP},
+				{ContainerPort: IngressNodePortHTTPS, HostPort: int32(s.HTTPSPort), ListenAddress: ListenAddress, Protocol: v1alpha4.PortMappingProtocolTCP},
 			},
 		}},
 		ContainerdConfigPatches: []string{containerdPatch},

@@ -164,8 +164,8 @@ func diff(want Spec, rec *Record, obs Observed) []Change {
 		cs = append(cs, Change{Field: "workers", From: strconv.Itoa(w), To: strconv.Itoa(want.Workers)})
 	}
 	if len(cps) > 0 {
-		cs = append(cs, portChange("HTTP port", cps[0].Ports[80], want.HTTPPort)...)
-		cs = append(cs, portChange("HTTPS port", cps[0].Ports[443], want.HTTPSPort)...)
+		cs = append(cs, portChange("HTTP port", cps[0].Ports[IngressNodePortHTTP], want.HTTPPort)...)
+		cs = append(cs, portChange("HTTPS port", cps[0].Ports[IngressNodePortHTTPS], want.HTTPSPort)...)
 	}
 	switch {
 	case rec == nil && len(want.RegistryMirrors) > 0:

@@ -10,7 +10,7 @@ import (
 func observed(s Spec, running bool) Observed {
 	o := Observed{Nodes: []Container{{
 		Name: s.Name + "-control-plane", Role: "control-plane", Image: s.NodeImage, Running: running,
-		Ports: map[int]int{80: s.HTTPPort, 443: s.HTTPSPort, 6443: 41234},
+		Ports: map[int]int{IngressNodePortHTTP: s.HTTPPort, IngressNodePortHTTPS: s.HTTPSPort, 6443: 41234},
 	}}}
 	for i := range s.Workers {
 		name := s.Name + "-worker"
