@@ -90,8 +90,8 @@ func TestConfigShape(t *testing.T) {
 		}
 		ports[pm.ContainerPort] = pm.HostPort
 	}
-	if ports[80] != 8080 || ports[443] != 443 {
-		t.Errorf("port mappings = %v, want 80->8080 and 443->443", ports)
+	if ports[IngressNodePortHTTP] != 8080 || ports[IngressNodePortHTTPS] != 443 {
+		t.Errorf("port mappings = %v, want 30080->8080 and 30443->443", ports)
 	}
 	for _, n := range c.Nodes {
 		if n.Image != DefaultNodeImage {
