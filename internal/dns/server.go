@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -17,11 +18,12 @@ import (
 // address and, when that is 127.0.0.1, on ::1 with the same port too.
 type Server struct {
 	cfg     Config
-	handler mdns.Handler
+	handler *Handler
 	log     *slog.Logger
 
 	mu      sync.Mutex
-	servers []*mdns.Server
+	servers []*mdns.Server // TCP
+	udp     []*udpServer
 	addrs   []string
 	done    chan error
 }
@@ -89,50 +91,57 @@ func (s *Server) Start(ctx context.Context) error {
 		}
 	}
 
-	var started sync.WaitGroup
+	readers := udpReaders()
 	s.mu.Lock()
 	s.done = make(chan error, len(conns))
+	var started sync.WaitGroup
 	for _, c := range conns {
-		srv := &mdns.Server{
-			Handler:       s.handler,
-			UDPSize:       int(s.cfg.MaxUDPSize),
-			MsgAcceptFunc: acceptQuery,
-			ReadTimeout:   2 * time.Second,
-			WriteTimeout:  2 * time.Second,
-			// Clients on loopback keep connections; miekg closes after 128 queries by default.
-			MaxTCPQueries: -1,
-			// Drop what cannot be parsed instead of answering FORMERR:
-			// an answer to garbage only helps reflection attacks.
-			DecorateReader: func(r mdns.Reader) mdns.Reader { return dropInvalid{r} },
-		}
 		switch c := c.(type) {
-		case net.PacketConn:
-			srv.PacketConn = c
+		case *net.UDPConn:
+			u := &udpServer{conn: c, handler: s.handler}
+			s.udp = append(s.udp, u)
+			go func() { s.done <- u.serve(readers) }()
 		case net.Listener:
-			srv.Listener = c
+			srv := &mdns.Server{
+				Listener:      c,
+				Handler:       s.handler,
+				MsgAcceptFunc: acceptQuery,
+				ReadTimeout:   2 * time.Second,
+				WriteTimeout:  2 * time.Second,
+				// Clients on loopback keep connections; miekg closes after 128 queries by default.
+				MaxTCPQueries: -1,
+				// Drop what cannot be parsed instead of answering FORMERR:
+				// an answer to garbage only helps reflection attacks.
+				DecorateReader: func(r mdns.Reader) mdns.Reader { return dropInvalid{r} },
+			}
+			started.Add(1)
+			srv.NotifyStartedFunc = started.Done
+			s.servers = append(s.servers, srv)
+			go func() { s.done <- srv.ActivateAndServe() }()
 		}
-		started.Add(1)
-		srv.NotifyStartedFunc = started.Done
-		s.servers = append(s.servers, srv)
-		go func() { s.done <- srv.ActivateAndServe() }()
 	}
 	s.addrs = addrs
 	s.mu.Unlock()
 	started.Wait()
-	s.log.Info("resolver listening", "addrs", addrs, "domains", s.cfg.Domains)
+	s.log.Info("resolver listening", "addrs", addrs, "domains", s.cfg.Domains, "udpReaders", readers)
 	return nil
 }
 
+// udpReaders is how many goroutines read each UDP socket: one per CPU the
+// process may use, so answering one query never waits for another.
+func udpReaders() int { return runtime.GOMAXPROCS(0) }
+
 // bindPair binds UDP and TCP on the same loopback port. With port 0 the
 // UDP socket picks the port; if TCP cannot get the same one, it retries.
-func bindPair(ctx context.Context, lc net.ListenConfig, host string, port int) (net.PacketConn, net.Listener, error) {
+func bindPair(ctx context.Context, lc net.ListenConfig, host string, port int) (*net.UDPConn, net.Listener, error) {
 	var lastErr error
 	for range 20 {
 		addr := net.JoinHostPort(host, strconv.Itoa(port))
-		pc, err := lc.ListenPacket(ctx, "udp", addr)
+		c, err := lc.ListenPacket(ctx, "udp", addr)
 		if err != nil {
 			return nil, nil, err
 		}
+		pc := c.(*net.UDPConn)
 		got := pc.LocalAddr().(*net.UDPAddr).Port
 		l, err := lc.Listen(ctx, "tcp", net.JoinHostPort(host, strconv.Itoa(got)))
 		if err == nil {
@@ -151,13 +160,25 @@ func bindPair(ctx context.Context, lc net.ListenConfig, host string, port int) (
 // ends.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
-	servers := s.servers
-	s.servers = nil
+	servers, udp := s.servers, s.udp
+	s.servers, s.udp = nil, nil
 	s.mu.Unlock()
 	var errs []error
+	for _, u := range udp {
+		u.close()
+	}
 	for _, srv := range servers {
 		if err := srv.ShutdownContext(ctx); err != nil {
 			errs = append(errs, err)
+		}
+	}
+	for _, u := range udp {
+		done := make(chan struct{})
+		go func() { u.wg.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			errs = append(errs, fmt.Errorf("queries still in flight: %w", ctx.Err()))
 		}
 	}
 	return errors.Join(errs...)
