@@ -1,24 +1,45 @@
 #!/usr/bin/env bash
 # dnsperf-compare.sh: devstack's resolver against dnsmasq, answering the
 # same zone with the same query file under the same load, side by side.
-# Prints the QPS and latency of each and the ratio devstack/dnsmasq
-# (goal: >= 1).
 #
-# Needs dnsperf and dnsmasq (Debian: apt-get install dnsperf dnsmasq-base)
-# and Go. Both servers listen on loopback only; nothing else is touched.
+# Two measurements, each repeated RUNS times with the servers alternating
+# (devstack first, then dnsmasq first, ...) so neither always gets the
+# quieter moment of a shared machine:
 #
-# Environment: DOMAIN (local), DURATION seconds (10), CLIENTS (16),
-# THREADS (1), DEVSTACK_PORT (25353), DNSMASQ_PORT (25354).
+#   throughput  dnsperf at full speed (-c CLIENTS -q 1000): QPS, lost
+#               queries, and each server's own CPU time per answered query
+#               (from /proc/PID/stat), which depends far less on what else
+#               runs on the machine than QPS does;
+#   latency     dnsperf at a fixed LAT_QPS with few queries outstanding,
+#               every answer's latency logged (-v): p50, p99 and max. At full
+#               speed the latency is only dnsperf's queue (1000 outstanding /
+#               QPS), so it is not measured there.
+#
+# It ends with the medians and the median of the per-round ratios
+# devstack/dnsmasq (goal: QPS ratio >= 1, p99 under 1 ms), and the load
+# average (uptime) before and after.
+#
+# Needs dnsperf and dnsmasq (Debian: apt-get install dnsperf dnsmasq-base),
+# Linux (/proc) and Go (or DEVSTACK_BIN, a built devstack). Both servers
+# listen on loopback only; nothing else is touched.
+#
+# Environment: DOMAIN (local), RUNS (3), DURATION seconds per throughput run
+# (10), CLIENTS (16), THREADS (1), LAT_QPS (20000), LAT_DURATION (5),
+# DEVSTACK_BIN (built from this tree), DEVSTACK_PORT (25353),
+# DNSMASQ_PORT (25354).
 set -euo pipefail
 
 DOMAIN=${DOMAIN:-local}
+RUNS=${RUNS:-3}
 DURATION=${DURATION:-10}
 CLIENTS=${CLIENTS:-16}
 THREADS=${THREADS:-1}
+LAT_QPS=${LAT_QPS:-20000}
+LAT_DURATION=${LAT_DURATION:-5}
 DEVSTACK_PORT=${DEVSTACK_PORT:-25353}
 DNSMASQ_PORT=${DNSMASQ_PORT:-25354}
 
-for tool in dnsperf dnsmasq go; do
+for tool in dnsperf dnsmasq awk; do
 	command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install dnsperf dnsmasq-base)" >&2; exit 2; }
 done
 
@@ -32,17 +53,23 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "building devstack..."
-(cd "$repo" && go build -o "$work/devstack" ./cmd/devstack)
+bin=${DEVSTACK_BIN:-}
+if [[ -z $bin ]]; then
+	echo "building devstack..."
+	(cd "$repo" && go build -o "$work/devstack" ./cmd/devstack)
+	bin=$work/devstack
+fi
 
 # The same zone for both: every name under $DOMAIN is 127.0.0.1 and ::1.
-"$work/devstack" dns serve --addr "127.0.0.1:$DEVSTACK_PORT" --domain "$DOMAIN" 2>"$work/devstack.log" &
+"$bin" dns serve --addr "127.0.0.1:$DEVSTACK_PORT" --domain "$DOMAIN" 2>"$work/devstack.log" &
 pids+=($!)
+devstack_pid=$!
 dnsmasq --keep-in-foreground --no-daemon --conf-file=/dev/null --no-resolv --no-hosts \
 	--listen-address=127.0.0.1 --bind-interfaces --port="$DNSMASQ_PORT" \
 	--address="/$DOMAIN/127.0.0.1" --address="/$DOMAIN/::1" \
 	--cache-size=10000 --log-facility=- 2>"$work/dnsmasq.log" &
 pids+=($!)
+dnsmasq_pid=$!
 
 # Query file: the stack's hosts and deeper names, A and AAAA mixed 3:1.
 names=(grafana n8n temporal pgadmin redisinsight prometheus alertmanager jaeger localstack traefik weave-gitops a.b.c)
@@ -58,23 +85,75 @@ for port in "$DEVSTACK_PORT" "$DNSMASQ_PORT"; do
 	ready "$port" || { echo "nothing answers on port $port" >&2; cat "$work"/*.log >&2; exit 1; }
 done
 
-run() { # name port
+# cpu_ticks PID: user+system CPU time of a process, in clock ticks.
+cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+
+# throughput NAME PORT PID: one full-speed run; appends "qps lost cpu-us/q" to NAME.tput.
+throughput() {
+	local t0 t1
+	t0=$(cpu_ticks "$3")
 	dnsperf -s 127.0.0.1 -p "$2" -d "$work/queries" -l "$DURATION" -c "$CLIENTS" -T "$THREADS" -q 1000 >"$work/$1.out" 2>&1
-	local qps lost avg
-	qps=$(awk '/Queries per second:/ {print $4}' "$work/$1.out")
-	lost=$(awk '/Queries lost:/ {print $3}' "$work/$1.out")
-	avg=$(awk '/Average Latency/ {print $4}' "$work/$1.out")
-	printf '%-9s %12s qps   lost %-6s avg latency %ss\n' "$1" "$qps" "$lost" "$avg"
-	echo "$qps" >"$work/$1.qps"
+	t1=$(cpu_ticks "$3")
+	awk -v name="$1" -v ticks=$((t1 - t0)) -v hz="$hz" '
+		/Queries completed:/ { done = $3 }
+		/Queries lost:/ { lost = $3 }
+		/Queries per second:/ { qps = $4 }
+		END {
+			us = done > 0 ? ticks / hz * 1e6 / done : 0
+			printf "  %-9s %9.0f qps   lost %-7s %5.2f us CPU/query\n", name, qps, lost, us > "/dev/stderr"
+			print qps, lost, us
+		}' "$work/$1.out" 2>&1 >>"$work/$1.tput"
 }
 
-echo "load: dnsperf -c $CLIENTS -T $THREADS -q 1000 for ${DURATION}s each, $(wc -l <"$work/queries") queries in the file, $(nproc) cores"
-# Alternate and repeat so neither gets the quieter moment of a shared machine.
-run devstack "$DEVSTACK_PORT"; d1=$(cat "$work/devstack.qps")
-run dnsmasq "$DNSMASQ_PORT"; m1=$(cat "$work/dnsmasq.qps")
-run dnsmasq "$DNSMASQ_PORT"; m2=$(cat "$work/dnsmasq.qps")
-run devstack "$DEVSTACK_PORT"; d2=$(cat "$work/devstack.qps")
-awk -v d1="$d1" -v d2="$d2" -v m1="$m1" -v m2="$m2" 'BEGIN {
-	d = (d1 + d2) / 2; m = (m1 + m2) / 2
-	printf "mean: devstack %.0f qps, dnsmasq %.0f qps, ratio devstack/dnsmasq %.2f\n", d, m, d / m
-}'
+# latency NAME PORT: one fixed-rate run; appends "p50 p99 max" in microseconds to NAME.lat.
+latency() {
+	dnsperf -s 127.0.0.1 -p "$2" -d "$work/queries" -l "$LAT_DURATION" -c 4 -q 20 -Q "$LAT_QPS" -v >"$work/$1.vout" 2>&1
+	awk '/^> / { print $NF * 1e6 }' "$work/$1.vout" | sort -n | awk -v name="$1" -v qps="$LAT_QPS" '
+		{ v[NR] = $1 }
+		END {
+			if (NR == 0) { print "no answers" > "/dev/stderr"; exit 1 }
+			p50 = v[int(NR * 0.50) + 1]; p99 = v[int(NR * 0.99) + 1]
+			printf "  %-9s %6d answers at %d qps   p50 %4.0f us   p99 %5.0f us   max %6.0f us\n", name, NR, qps, p50, p99, v[NR] > "/dev/stderr"
+			print p50, p99, v[NR]
+		}' 2>&1 >>"$work/$1.lat"
+}
+
+echo "load before: $(uptime)"
+echo "throughput: dnsperf -c $CLIENTS -T $THREADS -q 1000 for ${DURATION}s, $(wc -l <"$work/queries") queries in the file, $(nproc) cores, $RUNS rounds"
+for r in $(seq 1 "$RUNS"); do
+	echo " round $r"
+	if ((r % 2)); then
+		throughput devstack "$DEVSTACK_PORT" "$devstack_pid"; throughput dnsmasq "$DNSMASQ_PORT" "$dnsmasq_pid"
+	else
+		throughput dnsmasq "$DNSMASQ_PORT" "$dnsmasq_pid"; throughput devstack "$DEVSTACK_PORT" "$devstack_pid"
+	fi
+done
+echo "latency: dnsperf -c 4 -q 20 -Q $LAT_QPS for ${LAT_DURATION}s"
+for r in $(seq 1 "$RUNS"); do
+	echo " round $r"
+	if ((r % 2)); then
+		latency devstack "$DEVSTACK_PORT"; latency dnsmasq "$DNSMASQ_PORT"
+	else
+		latency dnsmasq "$DNSMASQ_PORT"; latency devstack "$DEVSTACK_PORT"
+	fi
+done
+echo "load after: $(uptime)"
+
+# Medians over the rounds; ratios are taken round by round, then their median.
+paste -d' ' "$work/devstack.tput" "$work/dnsmasq.tput" "$work/devstack.lat" "$work/dnsmasq.lat" | awk '
+	function median(a, n,   i, j, t) {
+		for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
+		return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2
+	}
+	{
+		dq[NR] = $1; dc[NR] = $3; mq[NR] = $4; mc[NR] = $6
+		ratio[NR] = $4 > 0 ? $1 / $4 : 0; cratio[NR] = $3 > 0 ? $6 / $3 : 0
+		d99[NR] = $8; m99[NR] = $11
+	}
+	END {
+		n = NR
+		printf "median: devstack %.0f qps (%.2f us CPU/query, p99 %.0f us), dnsmasq %.0f qps (%.2f us CPU/query, p99 %.0f us)\n",
+			median(dq, n), median(dc, n), median(d99, n), median(mq, n), median(mc, n), median(m99, n)
+		printf "median ratio devstack/dnsmasq: qps %.2f, queries per CPU second %.2f (goal: >= 1)\n", median(ratio, n), median(cratio, n)
+	}'
