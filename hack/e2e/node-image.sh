@@ -133,6 +133,10 @@ tool_binary() {
 # the nested module pointed at Traefik's source in the module cache.
 traefik_binary() {
   local dir="${BUILD}/traefik" src key
+  mkdir -p "${BUILD}"
+  # one build at a time (a concurrent run waits, then finds it cached)
+  exec 8>"${BUILD}/traefik.lock"
+  flock 8
   key="${TRAEFIK_VERSION} $(go env GOVERSION) $(hash_inputs "${E2E_DIR}/tools/traefik")"
   if [[ -x ${dir}/traefik && $(cat "${dir}/.version" 2>/dev/null) == "${key}" ]]; then
     echo "${dir}/traefik"
@@ -153,8 +157,9 @@ traefik_binary() {
     # a module nested in Traefik's repository, absent from module zips: see tools/traefik/extstub
     echo "replace github.com/traefik/traefik/dynamic/ext => ${E2E_DIR}/tools/traefik/extstub"
     awk '/^replace \($/ { in_block = 1; next } in_block && /^\)/ { in_block = 0 } in_block && /=>/ { print "replace " $0 }' "${src}/go.mod" |
-      # the proxy refuses Traefik's fork of go-http-auth: upstream has the same API
-      sed 's|^replace[[:space:]]*github.com/abbot/go-http-auth => .*|replace github.com/abbot/go-http-auth => github.com/abbot/go-http-auth v0.4.1-0.20220112235402-e1cee1c72f2f|'
+      # the proxy refuses this release's pin of Traefik's go-http-auth fork;
+      # an earlier pin of the same fork has the API Traefik uses
+      sed 's|^replace[[:space:]]*github.com/abbot/go-http-auth => .*|replace github.com/abbot/go-http-auth => github.com/containous/go-http-auth v0.4.1-0.20200324110947-a37a7636d23e|'
     # the proxy refuses lego (ACME): a stand-in with its API, see tools/traefik/legostub
     echo "replace github.com/go-acme/lego/v5 => ${E2E_DIR}/tools/traefik/legostub"
     grep '^exclude ' "${src}/go.mod" || true
@@ -391,4 +396,4 @@ main() {
   echo "${ref}"
 }
 
-main "$@"
+main "$@"; exit  # one line: edits to this file cannot reach a running shell
