@@ -54,9 +54,12 @@ func Start(ctx context.Context, binDir, dir string) (c *Cluster, err error) {
 		c.owned = true
 	}
 	c.dir = dir
+	// The error returns below give a nil *Cluster: stop the one started
+	// here, not the named result.
+	started := c
 	defer func() {
 		if err != nil {
-			_ = c.Stop()
+			_ = started.Stop()
 		}
 	}()
 	p, err := newPKI(dir)
