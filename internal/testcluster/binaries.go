@@ -18,12 +18,20 @@ var Components = []string{"etcd", "kube-apiserver", "kube-controller-manager", "
 // hack/build-k8s.sh puts them).
 const EnvBinDir = "DEVSTACK_TEST_BIN"
 
+// EnvPrebuilt, set to 1 together with EnvBinDir, makes EnsureBinaries use
+// the binaries found there as they are, without hack/build-k8s.sh (a
+// machine that ships them, or a build of them already under way).
+const EnvPrebuilt = "DEVSTACK_TEST_PREBUILT"
+
 // EnsureBinaries runs hack/build-k8s.sh, which builds the control-plane
 // binaries on the first run on a machine (minutes) and returns at once when
 // they are up to date, and returns the directory holding them. It finds the
 // script by walking up from the working directory, so it works from any
 // package of the repository.
 func EnsureBinaries(ctx context.Context) (string, error) {
+	if dir := os.Getenv(EnvBinDir); dir != "" && os.Getenv(EnvPrebuilt) == "1" {
+		return dir, checkBinaries(dir, "$"+EnvBinDir)
+	}
 	script, err := findScript()
 	if err != nil {
 		return "", err
@@ -42,12 +50,16 @@ func EnsureBinaries(ctx context.Context) (string, error) {
 	if err := build.Run(); err != nil {
 		return "", fmt.Errorf("building the control-plane binaries with %s: %w\n%s", script, err, tail(log.String(), 40))
 	}
+	return dir, checkBinaries(dir, script)
+}
+
+func checkBinaries(dir, from string) error {
 	for _, c := range Components {
 		if _, err := os.Stat(filepath.Join(dir, c)); err != nil {
-			return "", fmt.Errorf("%s did not produce %s: %w", script, c, err)
+			return fmt.Errorf("%s has no %s: %w", from, c, err)
 		}
 	}
-	return dir, nil
+	return nil
 }
 
 func findScript() (string, error) {

@@ -2,6 +2,7 @@ package testcluster
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"net"
@@ -19,6 +20,12 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 )
+
+// kwokStages is kwok's configuration: the life cycle of the fake node and
+// its pods.
+//
+//go:embed kwok.yaml
+var kwokStages []byte
 
 // NodeName is the kwok node pods are scheduled on.
 const NodeName = "kwok-node-0"
@@ -81,7 +88,11 @@ func Start(ctx context.Context, binDir, dir string) (c *Cluster, err error) {
 		return nil, err
 	}
 	if err := c.start(binDir, "kube-apiserver", "--etcd-servers="+etcdURL,
-		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port="+strconv.Itoa(ports[2]),
+		"--bind-address=127.0.0.1",
+		// The endpoint reconciler refuses a loopback advertise address; pods
+		// never dial it (kwok runs no containers), so a documentation address
+		// (TEST-NET-1) does.
+		"--advertise-address=192.0.2.1", "--secure-port="+strconv.Itoa(ports[2]),
 		"--tls-cert-file="+p.ServerCert, "--tls-private-key-file="+p.ServerKey, "--client-ca-file="+p.CACert,
 		"--service-account-key-file="+p.SAPub, "--service-account-signing-key-file="+p.SAKey,
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
@@ -116,7 +127,7 @@ func Start(ctx context.Context, binDir, dir string) (c *Cluster, err error) {
 		return nil, err
 	}
 	kwokConfig := filepath.Join(dir, "kwok.yaml")
-	if err := os.WriteFile(kwokConfig, []byte("apiVersion: config.kwok.x-k8s.io/v1alpha1\nkind: KwokConfiguration\noptions: {}\n"), 0o600); err != nil {
+	if err := os.WriteFile(kwokConfig, kwokStages, 0o600); err != nil {
 		return nil, err
 	}
 	if err := c.start(binDir, "kwok", "--kubeconfig="+c.Kubeconfig, "--config="+kwokConfig,
