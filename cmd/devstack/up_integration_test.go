@@ -1,0 +1,117 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/devstack-dev/devstack/internal/testcluster"
+)
+
+// writeProfile writes a standalone profile of the installer's own test
+// charts: an operator with a CRD (foundation), a custom resource of it and
+// an app (applications).
+func writeProfile(t *testing.T) string {
+	t.Helper()
+	charts, err := filepath.Abs("../../internal/helm/testdata/charts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	profile := fmt.Sprintf(`apiVersion: devstack.dev/v1alpha1
+kind: Stack
+description: integration test stack
+standalone: true
+components:
+  - name: operator
+    tier: foundation
+    namespace: it-system
+    chart: {path: %[1]s/operator}
+    estimatedSeconds: 5
+  - name: widget
+    tier: apps
+    namespace: it-apps
+    chart: {path: %[1]s/widget}
+    dependsOn: [operator]
+    estimatedSeconds: 2
+  - name: app
+    tier: apps
+    namespace: it-apps
+    chart: {path: %[1]s/app}
+    dependsOn: [widget]
+    hosts: [app]
+    estimatedSeconds: 5
+    values: {greeting: hi}
+`, charts)
+	p := filepath.Join(t.TempDir(), "it.yaml")
+	if err := os.WriteFile(p, []byte(profile), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestIntegrationUpContext runs the real command line against a real
+// control plane: up into an existing context, a converged re-run, status,
+// and the application tier's removal.
+func TestIntegrationUpContext(t *testing.T) {
+	c := testcluster.New(t)
+	t.Setenv("DEVSTACK_STATE_DIR", t.TempDir())
+	t.Setenv("DEVSTACK_CACHE_DIR", t.TempDir())
+	profile := writeProfile(t)
+	target := []string{"--profile", profile, "--context", c.Context, "--kubeconfig", c.Kubeconfig}
+
+	out, errOut, code := devstack(t, append([]string{"up", "--no-tui", "--no-dns", "--timeout", "90s"}, target...)...)
+	if code != 0 {
+		t.Fatalf("up: exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{"component operator succeeded", "component widget succeeded", "component app succeeded", "http://app.local"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("first up lacks %q:\n%s", want, out)
+		}
+	}
+
+	out, errOut, code = devstack(t, append([]string{"up", "--no-tui", "--no-dns"}, target...)...)
+	if code != 0 {
+		t.Fatalf("second up: exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, name := range []string{"operator", "widget", "app"} {
+		if !strings.Contains(out, "component "+name+" skipped") {
+			t.Errorf("converged re-run did not skip %s:\n%s", name, out)
+		}
+	}
+
+	st := status(t, target)
+	if !st.Ready || len(st.Components) != 3 {
+		t.Fatalf("status after up: %+v", st)
+	}
+
+	out, errOut, code = devstack(t, append([]string{"reset", "--tier", "apps", "--yes"}, target...)...)
+	if code != 0 {
+		t.Fatalf("reset --tier apps: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if !strings.Contains(out, "release app") || !strings.Contains(out, "release widget") || strings.Contains(out, "release operator") {
+		t.Errorf("reset --tier apps removed the wrong releases:\n%s", out)
+	}
+	installed := map[string]bool{}
+	for _, c := range status(t, target).Components {
+		installed[c.Name] = c.Installed
+	}
+	if !installed["operator"] || installed["widget"] || installed["app"] {
+		t.Fatalf("after reset --tier apps: %v", installed)
+	}
+}
+
+func status(t *testing.T, target []string) statusReport {
+	t.Helper()
+	out, errOut, code := devstack(t, append([]string{"status", "-o", "json"}, target...)...)
+	if code != 0 {
+		t.Fatalf("status: exit %d\n%s", code, errOut)
+	}
+	var st statusReport
+	if err := json.Unmarshal([]byte(out), &st); err != nil {
+		t.Fatalf("status json: %v\n%s", err, out)
+	}
+	return st
+}
