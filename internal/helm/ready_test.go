@@ -40,7 +40,7 @@ apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web, generation: 2}
 spec: {replicas: 1}
-status: {observedGeneration: 2, replicas: 2, updatedReplicas: 1, availableReplicas: 1}`, Waiting: "deployment/web"},
+status: {observedGeneration: 2, replicas: 2, updatedReplicas: 1, availableReplicas: 1}`, Waiting: "deployment/web 0/1 ready (rolling out, 1 old pod(s) still serving)"},
 		{Name: "statefulset partly ready", Object: `
 apiVersion: apps/v1
 kind: StatefulSet

@@ -97,7 +97,10 @@ func Start(ctx context.Context, binDir, dir string) (c *Cluster, err error) {
 		"--service-account-key-file="+p.SAPub, "--service-account-signing-key-file="+p.SAKey,
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
 		"--service-cluster-ip-range=10.96.0.0/16", "--authorization-mode=RBAC",
-		"--enable-priority-and-fairness=false", "--cert-dir="+filepath.Join(dir, "apiserver-certs")); err != nil {
+		"--enable-priority-and-fairness=false",
+		// There is no kube-proxy: reach webhooks and aggregated APIs through
+		// their endpoints, not their (unrouted) ClusterIPs.
+		"--enable-aggregator-routing=true", "--cert-dir="+filepath.Join(dir, "apiserver-certs")); err != nil {
 		return nil, err
 	}
 	c.Kubeconfig = filepath.Join(dir, "kubeconfig")

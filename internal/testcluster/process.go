@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -30,6 +31,7 @@ func startProcess(binDir, dir, name string, args ...string) (*process, error) {
 	// started it and is stopped explicitly.
 	cmd := exec.Command(filepath.Join(binDir, name), args...)
 	cmd.Stdout, cmd.Stderr = f, f
+	cmd.Env = withoutProxy(os.Environ())
 	// Own process group, so a Ctrl-C on the test does not race our stop.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
@@ -81,4 +83,19 @@ func (p *process) stop(grace time.Duration) error {
 	}
 	<-p.done
 	return nil
+}
+
+// withoutProxy drops proxy settings: the control plane talks only to
+// itself on loopback and to in-cluster services (webhooks), which a proxy
+// inherited from a CI environment would intercept.
+func withoutProxy(env []string) []string {
+	var out []string
+	for _, kv := range env {
+		switch strings.ToUpper(strings.SplitN(kv, "=", 2)[0]) {
+		case "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY":
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
 }
