@@ -254,7 +254,7 @@ func TestLoadChartEmbeddedAndLocal(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.Metadata.Name != "app" || len(got.Templates) != 2 {
+			if got.Metadata.Name != "app" || len(got.Templates) != 3 {
 				t.Fatalf("loaded %s with %d templates", got.Metadata.Name, len(got.Templates))
 			}
 		})

@@ -174,14 +174,20 @@ func TestIntegrationConvergedRerunSkips(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	comps := []string{"a", "b", "c"}
+	// "c" also runs a Job, which the first Apply waits to complete.
+	values := func(name string) map[string]any { return map[string]any{"greeting": name, "job": name == "c"} }
 	for _, name := range comps {
-		if got, err := in.Apply(ctx, component(name, "app", ns, map[string]any{"greeting": name})); err != nil || got != Installed {
+		if got, err := in.Apply(ctx, component(name, "app", ns, values(name))); err != nil || got != Installed {
 			t.Fatalf("%s: %q, %v", name, got, err)
 		}
 	}
+	job, err := in.clientset.BatchV1().Jobs(ns).Get(ctx, "c-migrate", metav1.GetOptions{})
+	if err != nil || job.Status.Succeeded != 1 {
+		t.Fatalf("job c-migrate not complete after Apply: %v", err)
+	}
 	start := time.Now()
 	for _, name := range comps {
-		if got, err := in.Apply(ctx, component(name, "app", ns, map[string]any{"greeting": name})); err != nil || got != Unchanged {
+		if got, err := in.Apply(ctx, component(name, "app", ns, values(name))); err != nil || got != Unchanged {
 			t.Fatalf("re-run %s: %q, %v; want unchanged", name, got, err)
 		}
 	}
@@ -400,4 +406,34 @@ func unstructuredInt(obj map[string]any, fields ...string) (int64, bool, error) 
 	}
 	n, ok := asInt64(cur)
 	return n, ok, nil
+}
+
+// Cancelled while Helm itself is creating the release (Helm v3 returns but
+// keeps working in the background): the next Apply waits for that work
+// instead of racing it, and completes the release.
+func TestIntegrationCancelledDuringHelmThenRerun(t *testing.T) {
+	ns := testNamespace(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sink := event.SinkFunc(func(e event.Event) {
+		if e.State == event.Progress && strings.HasPrefix(e.Message, "installing ") {
+			cancel()
+		}
+	})
+	in := newClusterInstaller(t, sink)
+	c := component("early", "app", ns, nil)
+	if _, err := in.Apply(ctx, c); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want cancelled", err)
+	}
+	ctx2, cancel2 := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel2()
+	got, err := in.Apply(ctx2, c)
+	if err != nil || got == Unchanged {
+		t.Fatalf("re-run: %q, %v", got, err)
+	}
+	r := releaseOf(t, in, ns, "early")
+	if r.Info.Status != release.StatusDeployed || r.Labels[LabelDigest] == "" {
+		t.Fatalf("after re-run: revision %d %s, digest %q", r.Version, r.Info.Status, r.Labels[LabelDigest])
+	}
+	t.Logf("re-run %s, revision %d", got, r.Version)
 }
