@@ -10,7 +10,6 @@ import (
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/release"
-	"helm.sh/helm/v3/pkg/storage/driver"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -152,58 +151,6 @@ func (in *Installer) installWithRetry(ctx context.Context, cfg *action.Configura
 	}
 }
 
-// runHelm runs one Helm operation on a release. Helm v3 returns on
-// cancellation while its goroutine keeps creating resources and writing the
-// release; running it on a detached context and recording it as in flight
-// lets the next Apply of the same release wait for it instead of racing it.
-func (in *Installer) runHelm(ctx context.Context, ns, name string, op func() (*release.Release, error)) (*release.Release, error) {
-	key := ns + "/" + name
-	done := make(chan struct{})
-	in.mu.Lock()
-	in.inflight[key] = done
-	in.mu.Unlock()
-	type result struct {
-		rel *release.Release
-		err error
-	}
-	res := make(chan result, 1)
-	go func() {
-		defer func() {
-			in.mu.Lock()
-			if in.inflight[key] == done {
-				delete(in.inflight, key)
-			}
-			in.mu.Unlock()
-			close(done)
-		}()
-		rel, err := op()
-		res <- result{rel, err}
-	}()
-	select {
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case r := <-res:
-		return r.rel, r.err
-	}
-}
-
-// awaitInflight waits for an operation an earlier, cancelled call left
-// running on the release.
-func (in *Installer) awaitInflight(ctx context.Context, ns, name string) error {
-	in.mu.Lock()
-	done := in.inflight[ns+"/"+name]
-	in.mu.Unlock()
-	if done == nil {
-		return nil
-	}
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
 // afterFailedWait leaves the cluster in a state the next run can work
 // from: a failed upgrade is rolled back so the previous revision keeps
 // serving; a failed or interrupted install is marked failed so the next run
@@ -241,42 +188,6 @@ func (in *Installer) ensureNamespace(ctx context.Context, ns string) error {
 		return fmt.Errorf("creating namespace %s: %w", ns, err)
 	}
 	return nil
-}
-
-// lastRelease returns the newest revision of a release, or nil.
-func lastRelease(cfg *action.Configuration, name string) (*release.Release, error) {
-	r, err := cfg.Releases.Last(name)
-	if errors.Is(err, driver.ErrReleaseNotFound) {
-		return nil, nil
-	}
-	return r, err
-}
-
-// markFailed rewrites a stored revision's status to failed.
-func markFailed(cfg *action.Configuration, rel *release.Release, why string) error {
-	r, err := cfg.Releases.Get(rel.Name, rel.Version)
-	if err != nil {
-		return err
-	}
-	if r.Info.Status == release.StatusFailed || r.Info.Status == release.StatusSuperseded {
-		return nil
-	}
-	r.SetStatus(release.StatusFailed, why)
-	return cfg.Releases.Update(r)
-}
-
-// setDigest records on the stored revision that it was applied and became
-// ready with the given digest.
-func setDigest(cfg *action.Configuration, rel *release.Release, dg string) error {
-	r, err := cfg.Releases.Get(rel.Name, rel.Version)
-	if err != nil {
-		return err
-	}
-	if r.Labels == nil {
-		r.Labels = map[string]string{}
-	}
-	r.Labels[LabelDigest] = dg
-	return cfg.Releases.Update(r)
 }
 
 // normalizeValues deep-copies the plan's values through JSON, so that Helm
