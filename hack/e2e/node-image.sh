@@ -132,12 +132,13 @@ tool_binary() {
 # to the main module, so a build module carrying them is generated here, with
 # the nested module pointed at Traefik's source in the module cache.
 traefik_binary() {
-  local dir="${BUILD}/traefik" src key
+  local dir="${BUILD}/traefik" src key ldflags
   mkdir -p "${BUILD}"
   # one build at a time (a concurrent run waits, then finds it cached)
   exec 8>"${BUILD}/traefik.lock"
   flock 8
-  key="${TRAEFIK_VERSION} $(go env GOVERSION) $(hash_inputs "${E2E_DIR}/tools/traefik")"
+  ldflags="-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=${TRAEFIK_VERSION}"
+  key="${TRAEFIK_VERSION} $(go env GOVERSION) $(hash_inputs "${E2E_DIR}/tools/traefik") $(echo "${ldflags}" | sha256sum | cut -c1-8)"
   if [[ -x ${dir}/traefik && $(cat "${dir}/.version" 2>/dev/null) == "${key}" ]]; then
     echo "${dir}/traefik"
     return
@@ -165,7 +166,7 @@ traefik_binary() {
     grep '^exclude ' "${src}/go.mod" || true
   } >"${dir}/go.mod"
   rm -f "${dir}/go.sum"
-  (cd "${dir}" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" -o "${dir}/traefik" \
+  (cd "${dir}" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "${ldflags}" -o "${dir}/traefik" \
     github.com/traefik/traefik/v3/cmd/traefik)
   echo "${key}" >"${dir}/.version"
   echo "${dir}/traefik"

@@ -54,8 +54,8 @@ func grantable(name string, bounding uint64) bool {
 
 // rewriteSpec removes ungrantable capabilities from an OCI runtime spec
 // (config.json: under "process") or a process spec (exec --process: at the
-// top level), keeping every other field as it was. The file is rewritten
-// only when something was removed.
+// top level), and raises an oomScoreAdj the host cannot grant, keeping every
+// other field as it was. The file is rewritten only when something changed.
 func rewriteSpec(path string, isProcess bool, bounding uint64) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -73,8 +73,14 @@ func rewriteSpec(path string, isProcess bool, bounding uint64) error {
 		}
 		process = p
 	}
-	caps, ok := process["capabilities"].(map[string]any)
-	if !ok || !dropCaps(caps, bounding) {
+	changed := false
+	if caps, ok := process["capabilities"].(map[string]any); ok {
+		changed = dropCaps(caps, bounding)
+	}
+	if clampOOMScoreAdj(process, bounding, currentOOMScoreAdj) {
+		changed = true
+	}
+	if !changed {
 		return nil
 	}
 	out, err := json.Marshal(doc)
@@ -111,4 +117,35 @@ func dropCaps(caps map[string]any, bounding uint64) bool {
 		caps[set] = kept
 	}
 	return changed
+}
+
+// currentOOMScoreAdj is this process's oom_score_adj, the lowest value a
+// process without CAP_SYS_RESOURCE may give its children. A variable so
+// tests can fix it.
+var currentOOMScoreAdj = func() (int, error) {
+	b, err := os.ReadFile("/proc/self/oom_score_adj")
+	if err != nil {
+		return 0, err
+	}
+	return strconv.Atoi(strings.TrimSpace(string(b)))
+}
+
+// clampOOMScoreAdj raises process.oomScoreAdj to the current value when the
+// bounding set lacks CAP_SYS_RESOURCE: lowering it needs that capability,
+// and runc's init then dies with "can't get final child's PID from pipe"
+// (kubelet asks -998 for static pods, containerd's CRI passes it on).
+func clampOOMScoreAdj(process map[string]any, bounding uint64, current func() (int, error)) bool {
+	if bounding&(1<<capNumbers["CAP_SYS_RESOURCE"]) != 0 {
+		return false
+	}
+	v, ok := process["oomScoreAdj"].(float64)
+	if !ok {
+		return false
+	}
+	cur, err := current()
+	if err != nil || int(v) >= cur {
+		return false
+	}
+	process["oomScoreAdj"] = cur
+	return true
 }

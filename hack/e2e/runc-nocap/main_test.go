@@ -141,3 +141,29 @@ func readJSON(t *testing.T, path string) map[string]any {
 	}
 	return doc
 }
+
+func TestClampOOMScoreAdj(t *testing.T) {
+	const withoutSysResource = 0x000001fffeffffff
+	const full = 0x000001ffffffffff
+	current := func() (int, error) { return 0, nil }
+	cases := []struct {
+		name     string
+		process  map[string]any
+		bounding uint64
+		want     any
+		changed  bool
+	}{
+		{"negative raised", map[string]any{"oomScoreAdj": float64(-998)}, withoutSysResource, 0, true},
+		{"positive kept", map[string]any{"oomScoreAdj": float64(500)}, withoutSysResource, float64(500), false},
+		{"host may lower it", map[string]any{"oomScoreAdj": float64(-998)}, full, float64(-998), false},
+		{"absent stays absent", map[string]any{}, withoutSysResource, nil, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			changed := clampOOMScoreAdj(tc.process, tc.bounding, current)
+			if changed != tc.changed || tc.process["oomScoreAdj"] != tc.want {
+				t.Fatalf("got %v (changed %v), want %v (changed %v)", tc.process["oomScoreAdj"], changed, tc.want, tc.changed)
+			}
+		})
+	}
+}
