@@ -7,6 +7,7 @@
 #   hack/build-k8s.sh --all           # the above plus kubelet and kubeadm
 #   hack/build-k8s.sh kubelet kubeadm # only these
 #   hack/build-k8s.sh --print-dir     # print the output directory and exit
+#   hack/build-k8s.sh --check         # exit 1 when something would be built
 #
 # Output: ${DEVSTACK_TEST_BIN:-${XDG_CACHE_HOME:-$HOME/.cache}/devstack-test/bin}.
 # A binary is rebuilt only when its inputs changed: hack/k8s/go.mod, go.sum,
@@ -25,11 +26,13 @@ mod="${root}/k8s"
 out="${DEVSTACK_TEST_BIN:-${XDG_CACHE_HOME:-$HOME/.cache}/devstack-test/bin}"
 
 targets=()
+check=0
 for arg in "$@"; do
 	case "$arg" in
 	--all) targets+=("${ALL_TARGETS[@]}") ;;
 	--print-dir) echo "$out"; exit 0 ;;
-	-h | --help) sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--check) check=1 ;;
+	-h | --help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	etcd | kube-apiserver | kube-controller-manager | kube-scheduler | kubelet | kubeadm | kwok) targets+=("$arg") ;;
 	*) echo "build-k8s.sh: unknown target ${arg}" >&2; exit 2 ;;
 	esac
@@ -41,7 +44,7 @@ chmod 0700 "$out" 2>/dev/null || true
 
 # One build at a time per output directory: parallel test binaries may all
 # find the cache empty on a fresh machine.
-if command -v flock >/dev/null 2>&1 && [[ -z "${DEVSTACK_BUILD_K8S_LOCKED:-}" ]]; then
+if [[ $check -eq 0 ]] && command -v flock >/dev/null 2>&1 && [[ -z "${DEVSTACK_BUILD_K8S_LOCKED:-}" ]]; then
 	export DEVSTACK_BUILD_K8S_LOCKED=1
 	exec flock "${out}/.lock" bash "${BASH_SOURCE[0]}" "$@"
 fi
@@ -88,6 +91,7 @@ done
 if [[ ${#k8s_pkgs[@]} -eq 0 && $need_etcd -eq 0 && $need_kwok -eq 0 ]]; then
 	exit 0
 fi
+[[ $check -eq 1 ]] && exit 1
 
 tmp="$(mktemp -d "${out}/.build.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT

@@ -62,6 +62,27 @@ func checkBinaries(dir, from string) error {
 	return nil
 }
 
+// Stale reports whether hack/build-k8s.sh would build something, that is
+// whether EnsureBinaries may take minutes.
+func Stale(ctx context.Context) (bool, error) {
+	if os.Getenv(EnvBinDir) != "" && os.Getenv(EnvPrebuilt) == "1" {
+		return false, nil
+	}
+	script, err := findScript()
+	if err != nil {
+		return false, err
+	}
+	err = exec.CommandContext(ctx, "bash", script, "--check").Run()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return false, nil
+	case errors.As(err, &exit) && exit.ExitCode() == 1:
+		return true, nil
+	}
+	return false, fmt.Errorf("%s --check: %w", script, err)
+}
+
 func findScript() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {

@@ -38,6 +38,9 @@ func (l *Lazy) Get(t testing.TB) *Cluster {
 	l.once.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
 		defer cancel()
+		if l.err = checkTime(ctx, t); l.err != nil {
+			return
+		}
 		bin, err := EnsureBinaries(ctx)
 		if err != nil {
 			l.err = err
@@ -71,6 +74,9 @@ func New(t testing.TB) *Cluster {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
 	defer cancel()
+	if err := checkTime(ctx, t); err != nil {
+		t.Fatal(err)
+	}
 	bin, err := EnsureBinaries(ctx)
 	if err != nil {
 		t.Fatalf("building the control-plane binaries: %v", err)
@@ -85,4 +91,25 @@ func New(t testing.TB) *Cluster {
 		}
 	})
 	return c
+}
+
+// checkTime fails early, with the command to run, when the binaries still
+// have to be built and the test binary's -timeout would kill the build
+// midway (go test's default is 10 minutes; a cold build takes longer on a
+// busy machine).
+func checkTime(ctx context.Context, t testing.TB) error {
+	d, ok := t.(interface{ Deadline() (time.Time, bool) })
+	if !ok {
+		return nil
+	}
+	deadline, ok := d.Deadline()
+	if !ok || time.Until(deadline) > buildTimeout {
+		return nil
+	}
+	stale, err := Stale(ctx)
+	if err != nil || !stale {
+		return err
+	}
+	return fmt.Errorf("the control-plane binaries are not built yet and this test binary's -timeout leaves %s: "+
+		"run `bash hack/build-k8s.sh` once (minutes, cached afterwards), or `bash hack/test.sh`, which does", time.Until(deadline).Round(time.Second))
 }
