@@ -139,12 +139,15 @@ func TestIntegrationEndToEnd(t *testing.T) {
 	}
 
 	// The echo pod answers through devstack's resolver and the ingress.
-	status := statusJSON(ctx, t, c)
+	status := statusJSON(ctx, t, c, "e2e")
 	checkEcho(ctx, t, status, stateDir, echoHost, port)
 	if bad, n := notReady(status); n == 0 {
 		t.Errorf("status -o json lists no components:\n%s", mustJSON(status))
 	} else if len(bad) > 0 {
 		t.Errorf("status -o json reports components not ready: %v", bad)
+	}
+	if ready, ok := status["ready"].(bool); ok && !ready {
+		t.Errorf("status -o json: ready is false:\n%s", mustJSON(status))
 	}
 	revs, err := releaseRevisions(ctx, name)
 	if err != nil {
@@ -175,7 +178,8 @@ func TestIntegrationEndToEnd(t *testing.T) {
 
 	// down, then up brings everything back.
 	start = time.Now()
-	if _, err := c.run(ctx, "down"); err != nil {
+	// down names the cluster: the profile's is not the default one.
+	if _, err := c.run(ctx, "down", "--name", name); err != nil {
 		t.Fatalf("down: %v", err)
 	}
 	p.add("down", time.Since(start))
@@ -187,7 +191,7 @@ func TestIntegrationEndToEnd(t *testing.T) {
 		t.Fatalf("up after down: %v", err)
 	}
 	p.add("up after down", time.Since(start))
-	checkEcho(ctx, t, statusJSON(ctx, t, c), stateDir, echoHost, port)
+	checkEcho(ctx, t, statusJSON(ctx, t, c, "e2e"), stateDir, echoHost, port)
 
 	// reset leaves nothing behind.
 	pid := devdns.ReadStatus(stateDir).PID
@@ -199,9 +203,9 @@ func TestIntegrationEndToEnd(t *testing.T) {
 	checkReset(ctx, t, name, domain, stateDir, pid)
 }
 
-func statusJSON(ctx context.Context, t *testing.T, c *cli) map[string]any {
+func statusJSON(ctx context.Context, t *testing.T, c *cli, profile string) map[string]any {
 	t.Helper()
-	out, err := c.stdout(ctx, "status", "-o", "json")
+	out, err := c.stdout(ctx, "status", "--profile", profile, "-o", "json")
 	if err != nil {
 		t.Fatal(err)
 	}
