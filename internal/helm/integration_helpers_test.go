@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -51,6 +52,10 @@ func newClusterInstaller(t testing.TB, sink event.Sink) *Installer {
 	return in
 }
 
+// namespaces counts the namespaces handed out, so that -count=N runs on
+// the same control plane never find the previous run's releases.
+var namespaces atomic.Int64
+
 // testNamespace derives a namespace of its own from the test's name.
 func testNamespace(t testing.TB) string {
 	ns := strings.ToLower(regexp.MustCompile(`[^A-Za-z0-9]+`).ReplaceAllString(t.Name(), "-"))
@@ -59,7 +64,7 @@ func testNamespace(t testing.TB) string {
 	if len(ns) > 50 {
 		ns = ns[:50]
 	}
-	return "t-" + strings.Trim(ns, "-")
+	return fmt.Sprintf("t%d-%s", namespaces.Add(1), strings.Trim(ns, "-"))
 }
 
 func component(name, chartName, ns string, values map[string]any, deps ...string) stack.Planned {
