@@ -69,6 +69,17 @@ func (in *Installer) Apply(parent context.Context, c stack.Planned) (Outcome, er
 	if err := in.ensureNamespace(ctx, ns); err != nil {
 		return "", fmt.Errorf("%s: %w", c.Name, err)
 	}
+	if last != nil && last.Info.Status == release.StatusUninstalling {
+		// An interrupted uninstall: neither install nor upgrade accepts the
+		// name until it is finished.
+		in.progress(c, "finishing an uninstall left by an interrupted run")
+		if _, err := in.runHelm(ctx, ns, c.Name, func() (*release.Release, error) {
+			_, err := action.NewUninstall(cfg).Run(c.Name)
+			return nil, err
+		}); err != nil {
+			return "", fmt.Errorf("%s: finishing an interrupted uninstall: %w", c.Name, err)
+		}
+	}
 	if last != nil && last.Info.Status.IsPending() {
 		in.progress(c, fmt.Sprintf("recovering release revision %d left %s by an interrupted run", last.Version, last.Info.Status))
 		if err := markFailed(cfg, last, "interrupted while "+last.Info.Status.String()+"; recovered by devstack"); err != nil {

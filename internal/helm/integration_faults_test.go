@@ -112,8 +112,8 @@ func TestIntegrationCancelledThenRerun(t *testing.T) {
 	}
 }
 
-// Releases left pending-install or pending-upgrade by a killed run are
-// recovered by the next run.
+// Releases left pending-install, pending-upgrade or uninstalling by a
+// killed run are recovered by the next run.
 func TestIntegrationPendingReleaseRecovered(t *testing.T) {
 	rec := &event.Recorder{}
 	in := newClusterInstaller(t, rec)
@@ -144,10 +144,20 @@ func TestIntegrationPendingReleaseRecovered(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// uninstalling: a killed `devstack reset`.
+	r4 := *r1
+	info4 := *r1.Info
+	r4.Name, r4.Info, r4.Manifest = "gone", &info4, ""
+	r4.Info.Status = release.StatusUninstalling
+	if err := cfg.Releases.Create(&r4); err != nil {
+		t.Fatal(err)
+	}
+
 	for _, c := range []struct {
 		name   string
 		values map[string]any
-	}{{"upg", map[string]any{"greeting": "again"}}, {"inst", nil}} {
+		says   string
+	}{{"upg", map[string]any{"greeting": "again"}, "left pending-upgrade"}, {"inst", nil, "left pending-install"}, {"gone", nil, "finishing an uninstall"}} {
 		if _, err := in.Apply(ctx, component(c.name, "app", ns, c.values)); err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
@@ -155,7 +165,7 @@ func TestIntegrationPendingReleaseRecovered(t *testing.T) {
 		if r.Info.Status != release.StatusDeployed || r.Labels[LabelDigest] == "" {
 			t.Errorf("%s: revision %d %s, want deployed with a digest", c.name, r.Version, r.Info.Status)
 		}
-		if !containsAny(progressOf(rec, c.name), "left pending-") {
+		if !containsAny(progressOf(rec, c.name), c.says) {
 			t.Errorf("%s: no progress event about the recovery: %q", c.name, progressOf(rec, c.name))
 		}
 	}
