@@ -247,11 +247,37 @@ func osDNSLeftovers(domain string) []string {
 	return found
 }
 
-// processAlive reports whether pid names a live process.
+// processAlive reports whether pid names a live process. An exited one
+// waiting for its parent (init, for the detached resolver) to reap it is a
+// zombie: it holds no socket and runs no code, so it counts as gone.
 func processAlive(pid int) bool {
 	if pid <= 0 {
 		return false
 	}
-	_, err := os.Stat(fmt.Sprintf("/proc/%d", pid))
-	return err == nil
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	// the state follows the parenthesised command name
+	rest := string(b)
+	if i := strings.LastIndexByte(rest, ')'); i >= 0 && i+2 < len(rest) {
+		switch rest[i+2] {
+		case 'Z', 'X':
+			return false
+		}
+	}
+	return true
+}
+
+// processGone waits a little for pid to exit: a process signalled to stop
+// releases its lock (what reset waits for) slightly before it is gone.
+func processGone(ctx context.Context, pid int) bool {
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	return eventually(wctx, 100*time.Millisecond, func() error {
+		if processAlive(pid) {
+			return fmt.Errorf("process %d alive", pid)
+		}
+		return nil
+	}) == nil
 }

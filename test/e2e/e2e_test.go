@@ -261,7 +261,7 @@ func checkReset(ctx context.Context, t *testing.T, name, domain, stateDir string
 	if st := devdns.ReadStatus(stateDir); st.Running {
 		t.Errorf("resolver still running after reset: %+v", st)
 	}
-	if processAlive(resolverPID) {
+	if !processGone(ctx, resolverPID) {
 		t.Errorf("resolver process %d still alive after reset", resolverPID)
 	}
 	if left := osDNSLeftovers(domain); len(left) > 0 {
