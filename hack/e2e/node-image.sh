@@ -382,6 +382,15 @@ build() {
   rm -rf "${root}" "${IMAGES}"
 }
 
+# prune_old_images removes the node images earlier inputs produced (each
+# is over a gigabyte); one still used by a container stays.
+prune_old_images() {
+  local keep=$1 old
+  for old in $(docker images --format '{{.Repository}}:{{.Tag}}' "${IMAGE_REPO}"); do
+    [[ ${old} == "${keep}" ]] || docker rmi "${old}" >/dev/null 2>&1 || true
+  done
+}
+
 main() {
   need_root "building the node image (debootstrap, chroot)"
   mkdir -p "${E2E_CACHE}"
@@ -392,6 +401,7 @@ main() {
   else
     build "${ref}"
     log "built ${ref}"
+    prune_old_images "${ref}"
   fi
   echo "DEVSTACK_E2E_IMAGE=${ref}" >"${E2E_CACHE}/node-image.env"
   echo "${ref}"
