@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"time"
 
@@ -142,6 +143,21 @@ func (f *upFlags) run(ctx context.Context, s *streams) error {
 	var changed *kind.SpecChangedError
 	if errors.As(err, &changed) {
 		return changed
+	}
+	return withNextStep(err)
+}
+
+// withNextStep tells the user what to do after a failed or interrupted
+// run: the next up resumes, skipping what is already ready.
+func withNextStep(err error) error {
+	var run *dag.RunError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &run) && run.OnlyCancelled():
+		return fmt.Errorf("%w\nrun `devstack up` again to resume: ready components are skipped", err)
+	case errors.As(err, &run):
+		return fmt.Errorf("%w\nfix the cause (see `devstack status`), then run `devstack up` again: ready components are skipped", err)
 	}
 	return err
 }
