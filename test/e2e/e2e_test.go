@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -108,7 +109,10 @@ func TestIntegrationEndToEnd(t *testing.T) {
 		t.Fatalf("a cluster %s already exists (%v): delete it first", name, names)
 	}
 
-	up := []string{"up", "--profile", "e2e", "--node-image", image, "--no-tui"}
+	// The resolver gets a free port of its own: another devstack on this
+	// machine may hold the default one.
+	dnsAddr := freeLoopbackPort(t)
+	up := []string{"up", "--profile", "e2e", "--node-image", image, "--no-tui", "--dns-addr", dnsAddr}
 
 	// First run: cluster creation, then the installs. The cluster counts as
 	// created when its node is Ready (observed from outside while up runs).
@@ -289,4 +293,25 @@ func allStopped(fields []string) bool {
 func mustJSON(v any) string {
 	b, _ := json.MarshalIndent(v, "", "  ")
 	return string(b)
+}
+
+// freeLoopbackPort returns a loopback address whose UDP and TCP ports were
+// both free a moment ago.
+func freeLoopbackPort(t *testing.T) string {
+	t.Helper()
+	for range 20 {
+		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := pc.LocalAddr().String()
+		l, err := net.Listen("tcp", addr)
+		pc.Close()
+		if err == nil {
+			l.Close()
+			return addr
+		}
+	}
+	t.Fatal("no free loopback port for the resolver")
+	return ""
 }
