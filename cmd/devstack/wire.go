@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
@@ -69,6 +70,10 @@ func newInstaller(sink event.Sink) func(context.Context, up.Target) (up.Installe
 // share the terminal with the live view, so `up` says what to run instead.
 var errNeedsSudo = errors.New("needs sudo")
 
+// errSkipped marks a DNS step that could not apply here and is reported as
+// a warning, not a failure: the stack works without it.
+var errSkipped = errors.New("skipped")
+
 // hostResolver starts the background resolver, routes the domain from the
 // OS to it, and makes the cluster's pods resolve the same names.
 type hostResolver struct {
@@ -81,8 +86,11 @@ func (r hostResolver) step(name string, fn func() (string, error)) error {
 	r.sink.Emit(event.Event{Source: event.SourceDNS, Name: name, State: event.Running})
 	msg, err := fn()
 	switch {
-	case errors.Is(err, errNeedsSudo):
+	case errors.Is(err, errNeedsSudo), errors.Is(err, errSkipped):
+		// A warning beside the step, then the step is done: the stack
+		// works without it.
 		r.sink.Emit(event.Event{Source: event.SourceDNS, Name: name, State: event.Warning, Message: msg})
+		r.sink.Emit(event.Event{Source: event.SourceDNS, Name: name, State: event.Succeeded, Message: msg})
 		return nil
 	case err != nil:
 		r.sink.Emit(event.Event{Source: event.SourceDNS, Name: name, State: event.Failed, Message: err.Error()})
@@ -108,7 +116,11 @@ func (r hostResolver) Ensure(ctx context.Context, p *stack.Plan, t up.Target) er
 			return "", err
 		}
 		target := coredns.Target{Namespace: p.Ingress.Namespace, Name: p.Ingress.Service}
-		if _, err := coredns.Configure(ctx, cs, st.Config.Domains, target); err != nil {
+		_, err = coredns.Configure(ctx, cs, st.Config.Domains, target)
+		if apierrors.IsNotFound(err) {
+			return "the cluster has no kube-system/coredns ConfigMap: pods will not resolve *." + p.Domain, errSkipped
+		}
+		if err != nil {
 			return "", err
 		}
 		return "pods resolve *." + p.Domain + " to " + strings.TrimSuffix(target.FQDN(), "."), nil
