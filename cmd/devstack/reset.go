@@ -52,12 +52,16 @@ foundation and the cluster.`,
 			if err := confirm(s, yes, what); err != nil {
 				return err
 			}
-			if tier != "" {
+			if tier != "" || tf.context != "" {
+				// An existing cluster is not devstack's to delete: its
+				// releases are removed instead, all of them or one tier.
 				p, err := sf.plan()
 				if err != nil {
 					return err
 				}
-				return resetTier(cmd.Context(), s, p, &tf)
+				if err := resetReleases(cmd.Context(), s, p, stack.Tier(tier), &tf); err != nil || tier != "" {
+					return err
+				}
 			}
 			return resetAll(cmd.Context(), s, &tf)
 		},
@@ -142,8 +146,9 @@ func resetAll(ctx context.Context, s *streams, tf *targetFlags) error {
 	return nil
 }
 
-// resetTier uninstalls one tier's releases in reverse dependency order.
-func resetTier(ctx context.Context, s *streams, p *stack.Plan, tf *targetFlags) error {
+// resetReleases uninstalls the releases of one tier (all when tier is
+// empty) in reverse dependency order.
+func resetReleases(ctx context.Context, s *streams, p *stack.Plan, tier stack.Tier, tf *targetFlags) error {
 	m, _, err := manager()
 	if err != nil {
 		return err
@@ -157,7 +162,7 @@ func resetTier(ctx context.Context, s *streams, p *stack.Plan, tf *targetFlags) 
 		return err
 	}
 	printer := tui.NewPlain(s.out)
-	rep, err := up.Remove(ctx, p, stack.TierApps, in, printer, 0)
+	rep, err := up.Remove(ctx, p, tier, in, printer, 0)
 	var removed []string
 	if rep != nil {
 		for _, r := range rep.Results {
@@ -166,7 +171,12 @@ func resetTier(ctx context.Context, s *streams, p *stack.Plan, tf *targetFlags) 
 			}
 		}
 	}
-	writeRemoved(s.out, removed)
+	if len(removed) > 0 {
+		fmt.Fprintln(s.out, "Uninstalled:")
+		for _, r := range removed {
+			fmt.Fprintf(s.out, "  - %s\n", r)
+		}
+	}
 	return err
 }
 

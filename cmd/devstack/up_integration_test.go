@@ -94,7 +94,7 @@ func TestIntegrationUpContext(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("reset --tier apps: exit %d\n%s\n%s", code, out, errOut)
 	}
-	if !strings.Contains(out, "release app") || !strings.Contains(out, "release widget") || strings.Contains(out, "release operator") {
+	if !strings.Contains(out, "Uninstalled:") || !strings.Contains(out, "release app") || !strings.Contains(out, "release widget") || strings.Contains(out, "release operator") {
 		t.Errorf("reset --tier apps removed the wrong releases:\n%s", out)
 	}
 	installed := map[string]bool{}
