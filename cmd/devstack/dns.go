@@ -1,12 +1,11 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"slices"
 	"strings"
 
@@ -235,7 +234,7 @@ Files that need root are changed through sudo, after being listed.`,
 			if err != nil {
 				return err
 			}
-			ocfg := osdns.Config{Domains: cfg.Domains, Addr: cfg.Addr, Hosts: hosts}
+			ocfg := osConfig(cfg.Domains, cfg.Addr, hosts)
 			if dryRun {
 				cs, err := osdns.Plan(ocfg)
 				if err != nil {
@@ -280,14 +279,14 @@ func newDNSUninstallCmd(s *streams) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if dryRun {
-				cs, err := osdns.PlanUndo(osdns.Config{})
+				cs, err := osdns.PlanUndo(osConfig(nil, "", nil))
 				if err != nil {
 					return err
 				}
 				printChangeset(s.out, cs, true)
 				return nil
 			}
-			rep, err := osdns.Uninstall(cmd.Context(), osdns.Config{}, osdnsOptions(s))
+			rep, err := osdns.Uninstall(cmd.Context(), osConfig(nil, "", nil), osdnsOptions(s))
 			if err != nil {
 				return err
 			}
@@ -354,31 +353,11 @@ func printChecks(w io.Writer, checks []osdns.Check) {
 	}
 }
 
-// DNSUp is what `devstack up` calls: start the resolver and route the
-// domain, with the stack's hosts for the hosts-file fallback.
-func dnsUp(ctx context.Context, s *streams, cfg dns.Config, hosts []string) error {
-	dir, err := paths.StateDir()
-	if err != nil {
-		return err
-	}
-	st, err := dns.EnsureRunning(ctx, dir, cfg)
-	if err != nil {
-		return err
-	}
-	rep, err := osdns.Install(ctx, osdns.Config{Domains: st.Config.Domains, Addr: st.Addr, Hosts: hosts}, osdnsOptions(s))
-	if err != nil {
-		return err
-	}
-	return osdns.Failed(rep.Checks)
-}
+// EnvOSRoot points the OS integration at another root directory than "/".
+// Tests set it so that they never touch the machine's /etc.
+const EnvOSRoot = "DEVSTACK_OS_ROOT"
 
-// dnsReset is what `devstack reset` calls: undo the OS routing, stop the
-// resolver.
-func dnsReset(ctx context.Context, s *streams) error {
-	dir, err := paths.StateDir()
-	if err != nil {
-		return err
-	}
-	_, uerr := osdns.Uninstall(ctx, osdns.Config{}, osdnsOptions(s))
-	return errors.Join(uerr, dns.Stop(ctx, dir))
+// osConfig is the OS integration's configuration, rooted at $DEVSTACK_OS_ROOT.
+func osConfig(domains []string, addr string, hosts []string) osdns.Config {
+	return osdns.Config{Root: os.Getenv(EnvOSRoot), Domains: domains, Addr: addr, Hosts: hosts}
 }

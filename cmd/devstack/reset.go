@@ -123,7 +123,7 @@ func resetAll(ctx context.Context, s *streams, tf *targetFlags) error {
 			removed = append(removed, fmt.Sprintf("resolver process %d on %s", st.PID, st.Addr))
 		}
 	}
-	undo, err := osdns.Uninstall(ctx, osdns.Config{}, osdnsOptions(s))
+	undo, err := osdns.Uninstall(ctx, osConfig(nil, "", nil), osdnsOptions(s))
 	if err != nil {
 		errs = append(errs, fmt.Errorf("removing the OS DNS configuration: %w", err))
 	}

@@ -103,7 +103,7 @@ func collectStatus(ctx context.Context, p *stack.Plan, tf *targetFlags) (*status
 		rep.Context = t.Context
 	}
 	rep.DNS.Status = dns.ReadStatus(stateDir)
-	if undo, err := osdns.PlanUndo(osdns.Config{Domains: []string{p.Domain}}); err == nil {
+	if undo, err := osdns.PlanUndo(osConfig([]string{p.Domain}, "", nil)); err == nil {
 		rep.DNS.Routing = len(undo.Changes) > 0
 	}
 	rep.Ready = reachable

@@ -59,6 +59,7 @@ func TestIntegrationUpContext(t *testing.T) {
 	c := testcluster.New(t)
 	t.Setenv("DEVSTACK_STATE_DIR", t.TempDir())
 	t.Setenv("DEVSTACK_CACHE_DIR", t.TempDir())
+	t.Setenv(EnvOSRoot, t.TempDir())
 	profile := writeProfile(t)
 	target := []string{"--profile", profile, "--context", c.Context, "--kubeconfig", c.Kubeconfig}
 
@@ -103,6 +104,18 @@ func TestIntegrationUpContext(t *testing.T) {
 	}
 	if !installed["operator"] || installed["widget"] || installed["app"] {
 		t.Fatalf("after reset --tier apps: %v", installed)
+	}
+
+	// A cluster devstack did not create is not deleted: reset uninstalls
+	// what devstack installed in it.
+	out, errOut, code = devstack(t, append([]string{"reset", "--yes"}, target...)...)
+	if code != 0 {
+		t.Fatalf("reset: exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, c := range status(t, target).Components {
+		if c.Installed {
+			t.Errorf("%s still installed after reset", c.Name)
+		}
 	}
 }
 

@@ -148,7 +148,7 @@ func (r hostResolver) route(ctx context.Context, p *stack.Plan, st dns.Status) (
 			return nil
 		},
 	}
-	rep, err := osdns.Install(ctx, osdns.Config{Domains: st.Config.Domains, Addr: st.Addr, Hosts: planHosts(p)}, opts)
+	rep, err := osdns.Install(ctx, osConfig(st.Config.Domains, st.Addr, planHosts(p)), opts)
 	if errors.Is(err, errNeedsSudo) {
 		return fmt.Sprintf("run `devstack dns install` once to route *.%s from this machine (it uses sudo for %s)",
 			p.Domain, strings.Join(pending, ", ")), errNeedsSudo
