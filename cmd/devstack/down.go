@@ -22,9 +22,6 @@ containers again and converges. devstack reset deletes the cluster instead.`,
   devstack down --name team`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if name == "" {
-				name = kind.DefaultName
-			}
 			m, err := kind.New(kind.Options{Engine: detectEngine()}, event.SinkFunc(func(e event.Event) {
 				if e.State == event.Running && e.Name == name {
 					fmt.Fprintf(s.out, "Cluster %q: %s...\n", name, e.Message)
@@ -32,6 +29,13 @@ containers again and converges. devstack reset deletes the cluster instead.`,
 			}))
 			if err != nil {
 				return err
+			}
+			if !cmd.Flags().Changed("name") {
+				// The one cluster devstack made, whatever its profile
+				// named it; the default name otherwise.
+				if recorded, _ := m.Recorded(); len(recorded) == 1 {
+					name = recorded[0]
+				}
 			}
 			err = m.Stop(cmd.Context(), name)
 			switch {
