@@ -1,6 +1,7 @@
 package profiles
 
 import (
+	"github.com/devstack-dev/devstack/internal/helm"
 	"io/fs"
 	"path"
 	"sort"
@@ -8,40 +9,22 @@ import (
 	"testing"
 
 	"helm.sh/helm/v3/pkg/chart"
-	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/engine"
 	"helm.sh/helm/v3/pkg/releaseutil"
 	"sigs.k8s.io/yaml"
 )
 
-// loadEmbeddedChart loads charts/<name> from the embedded FS, exactly the
-// files the binary ships (go:embed drops files starting with "." or "_", so a
-// chart relying on _helpers.tpl would fail here as it would at install).
+// loadEmbeddedChart loads charts/<name> from the embedded FS with the installer's own
+// loader: exactly the files the binary ships, loaded as they are at install.
 func loadEmbeddedChart(t *testing.T, name string) *chart.Chart {
 	t.Helper()
-	root := path.Join(ChartsDir, name)
-	var files []*loader.BufferedFile
-	err := fs.WalkDir(FS, root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := fs.ReadFile(FS, p)
-		if err != nil {
-			return err
-		}
-		files = append(files, &loader.BufferedFile{Name: strings.TrimPrefix(p, root+"/"), Data: data})
-		return nil
-	})
+	c, err := helm.LoadFS(FS, path.Join(ChartsDir, name))
 	if err != nil {
-		t.Fatalf("reading %s: %v", root, err)
-	}
-	c, err := loader.LoadFiles(files)
-	if err != nil {
-		t.Fatalf("loading chart %s: %v", root, err)
+		t.Fatal(err)
 	}
 	if err := c.Validate(); err != nil {
-		t.Fatalf("chart %s is invalid: %v", root, err)
+		t.Fatalf("chart %s is invalid: %v", name, err)
 	}
 	return c
 }

@@ -1,6 +1,7 @@
 package profiles
 
 import (
+	"github.com/devstack-dev/devstack/internal/helm"
 	"io/fs"
 	"os"
 	"path"
@@ -10,7 +11,6 @@ import (
 	"testing"
 
 	"helm.sh/helm/v3/pkg/chart"
-	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/engine"
 	"helm.sh/helm/v3/pkg/lint"
@@ -37,29 +37,16 @@ func localCharts(t *testing.T) []string {
 	return names
 }
 
-// loadChart loads charts/<name> from the embedded FS, exactly the bytes the
-// binary ships.
+// loadChart loads charts/<name> from the embedded FS with the installer's own
+// loader: exactly the files the binary ships, loaded as they are at install.
 func loadChart(t *testing.T, name string) *chart.Chart {
 	t.Helper()
-	root := path.Join(ChartsDir, name)
-	var files []*loader.BufferedFile
-	err := fs.WalkDir(FS, root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := fs.ReadFile(FS, p)
-		if err != nil {
-			return err
-		}
-		files = append(files, &loader.BufferedFile{Name: strings.TrimPrefix(p, root+"/"), Data: data})
-		return nil
-	})
+	c, err := helm.LoadFS(FS, path.Join(ChartsDir, name))
 	if err != nil {
-		t.Fatalf("walk %s: %v", root, err)
+		t.Fatal(err)
 	}
-	c, err := loader.LoadFiles(files)
-	if err != nil {
-		t.Fatalf("load %s: %v", root, err)
+	if err := c.Validate(); err != nil {
+		t.Fatalf("chart %s is invalid: %v", name, err)
 	}
 	return c
 }

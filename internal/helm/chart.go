@@ -37,7 +37,7 @@ func (in *Installer) loadChart(ctx context.Context, c stack.Planned) (*chart.Cha
 	case ch == nil:
 		return nil, fmt.Errorf("component %s has no chart", c.Name)
 	case ch.Path != "" && ch.Embedded:
-		return loadFS(in.opts.ChartFS, ch.Path)
+		return LoadFS(in.opts.ChartFS, ch.Path)
 	case ch.Path != "":
 		p := ch.Path
 		if !filepath.IsAbs(p) && c.Dir != "" {
@@ -191,8 +191,9 @@ func (in *Installer) pullOCI(ctx context.Context, ch *stack.Chart) ([]byte, erro
 	}
 }
 
-// loadFS loads a chart directory from an fs.FS (the embedded profiles).
-func loadFS(fsys fs.FS, dir string) (*chart.Chart, error) {
+// LoadFS loads the chart in directory dir of fsys (the embedded profiles):
+// exactly the files the binary ships.
+func LoadFS(fsys fs.FS, dir string) (*chart.Chart, error) {
 	if fsys == nil {
 		return nil, fmt.Errorf("chart %s is embedded but the installer has no ChartFS", dir)
 	}
