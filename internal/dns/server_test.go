@@ -182,7 +182,7 @@ func startUpstream(t *testing.T) string {
 		}
 		_ = w.WriteMsg(m)
 	})
-	pc, l, err := bindPair(context.Background(), net.ListenConfig{}, "127.0.0.1", 0)
+	pc, l, err := bindPair(context.Background(), "127.0.0.1", 0)
 	if err != nil {
 		t.Fatal(err)
 	}

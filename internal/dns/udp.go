@@ -3,90 +3,142 @@ package dns
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"net"
-	"net/netip"
 	"sync"
 	"sync/atomic"
 
 	mdns "github.com/miekg/dns"
+	"golang.org/x/net/ipv4"
+	"golang.org/x/net/ipv6"
 )
 
-// udpServer answers queries on one UDP socket. miekg/dns's Server is used
-// for TCP; for UDP, where every query is one packet and the answers here are
-// computed in memory, its per-packet costs dominated (a goroutine, a read
-// deadline, IP_PKTINFO control messages in both directions, fresh buffers,
-// and a second parse to drop malformed packets). Here a few reader
-// goroutines each own their buffers and answer in line; only queries the
-// handler forwards upstream, which can block for seconds, get a goroutine.
+// udpServer answers queries on one UDP socket with one reader goroutine.
+// miekg/dns's Server still serves TCP; for UDP, where every query is one
+// packet and the answers are computed in memory, its per-packet costs
+// dominated (a goroutine, a read deadline, IP_PKTINFO control messages both
+// ways, fresh buffers, a second parse to drop malformed packets). The
+// reader here owns its buffers, waits in the kernel on a blocking socket
+// (see setBlocking), takes every query already queued with one recvmmsg and
+// sends the answers with one sendmmsg (x/net's batch I/O on Linux; one
+// packet per call elsewhere). Only queries forwarded upstream, which can
+// block for seconds, get a goroutine of their own.
 //
 // The policy is the same as over TCP: packets that do not parse as a query
 // with one whole question, responses and stuffed sections are dropped
 // silently (acceptQuery), other opcodes get NOTIMP.
 type udpServer struct {
-	conn    *net.UDPConn
-	handler *Handler
+	conn     *net.UDPConn
+	handler  *Handler
+	blocking bool // see setBlocking
 
-	closed atomic.Bool
-	wg     sync.WaitGroup // readers and forwarded queries in flight
+	closed  atomic.Bool
+	stopped chan struct{}  // closed when serve has returned
+	wg      sync.WaitGroup // forwarded queries in flight
 }
 
-// maxUDPQuery is the reader's buffer: the largest UDP payload, so a large
-// packet is never cut to something that might parse.
-const maxUDPQuery = 65535
-
-// serve runs readers goroutines on the socket and returns when the socket
-// is closed (nil after close, else the first read error).
-func (u *udpServer) serve(readers int) error {
-	errs := make(chan error, readers)
-	for range readers {
-		u.wg.Add(1)
-		go func() {
-			defer u.wg.Done()
-			errs <- u.read()
-		}()
+// newUDPServer puts c in blocking mode where it can (see setBlocking).
+func newUDPServer(c *net.UDPConn, h *Handler) (*udpServer, error) {
+	blocking, err := setBlocking(c)
+	if err != nil {
+		return nil, fmt.Errorf("resolver socket: %w", err)
 	}
-	var first error
-	for range readers {
-		if err := <-errs; err != nil && first == nil {
-			first = err
-			u.close() // one broken reader stops the socket: Serve reports it
-		}
-	}
-	return first
+	return &udpServer{conn: c, handler: h, blocking: blocking, stopped: make(chan struct{})}, nil
 }
 
-// close stops the readers; wait for u.wg to see queries in flight done.
+const (
+	// batchSize is the most queries read (and answers sent) per system call.
+	batchSize = 32
+	// querySlot is the buffer of one received query. Queries are far
+	// smaller (a name of at most 255 bytes and an OPT record); a packet
+	// that fills the slot may have been cut, and is dropped.
+	querySlot = 2048
+	// answerSlot is the packing buffer of one answer, which is mostly
+	// under 512 bytes and at most the advertised UDP size (1232 by
+	// default); larger answers get their own buffer.
+	answerSlot = 2048
+)
+
+// batchConn is ipv4.PacketConn or ipv6.PacketConn (same Message type).
+type batchConn interface {
+	ReadBatch(ms []ipv4.Message, flags int) (int, error)
+	WriteBatch(ms []ipv4.Message, flags int) (int, error)
+}
+
+func newBatchConn(c *net.UDPConn) batchConn {
+	if a, ok := c.LocalAddr().(*net.UDPAddr); ok && a.IP.To4() == nil {
+		return ipv6.NewPacketConn(c)
+	}
+	return ipv4.NewPacketConn(c)
+}
+
+// serve reads and answers queries until close, then closes the socket.
+// It returns nil after close, or the read error that stopped it.
+func (u *udpServer) serve() error {
+	defer close(u.stopped)
+	err := u.read(newBatchConn(u.conn))
+	u.closed.Store(true)
+	if cerr := u.conn.Close(); err == nil && !errors.Is(cerr, net.ErrClosed) {
+		err = cerr
+	}
+	return err
+}
+
+// close makes serve return. A read on a blocking socket is not interrupted
+// by closing it in Go, so the reader is woken in the kernel: by shutdown(2)
+// where that does it (Linux), and by an empty datagram to itself; it then
+// sees closed and returns.
 func (u *udpServer) close() {
-	if u.closed.CompareAndSwap(false, true) {
-		_ = u.conn.Close()
+	if !u.closed.CompareAndSwap(false, true) {
+		return
 	}
+	if !u.blocking {
+		_ = u.conn.Close()
+		return
+	}
+	interrupt(u.conn)
+	_, _ = u.conn.WriteTo(nil, u.conn.LocalAddr())
 }
 
-func (u *udpServer) read() error {
-	buf := make([]byte, maxUDPQuery)
-	w := &udpWriter{conn: u.conn, buf: make([]byte, mdns.MaxMsgSize)}
+// read is the reader's loop: read a batch, answer each query into the
+// batch of answers, send the answers.
+func (u *udpServer) read(bc batchConn) error {
+	in := make([]ipv4.Message, batchSize)
+	qbuf := make([]byte, batchSize*querySlot)
+	for i := range in {
+		in[i].Buffers = [][]byte{qbuf[i*querySlot : (i+1)*querySlot]}
+	}
+	w := newBatchWriter(u.conn)
 	var req mdns.Msg
 	for {
-		n, from, err := u.conn.ReadFromUDPAddrPort(buf)
+		n, err := bc.ReadBatch(in, readFlags)
+		if u.closed.Load() {
+			return nil
+		}
 		if err != nil {
-			if u.closed.Load() || errors.Is(err, net.ErrClosed) {
-				return nil
-			}
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() {
 				continue
 			}
 			return err
 		}
-		u.packet(buf[:n], from, w, &req)
+		w.out = w.out[:0]
+		for i := range in[:n] {
+			if m := &in[i]; m.N < querySlot {
+				u.packet(m.Buffers[0][:m.N], m.Addr, w, &req)
+			}
+		}
+		w.flush(bc)
 	}
 }
 
-// packet answers one datagram, in line unless it is forwarded upstream.
-func (u *udpServer) packet(b []byte, from netip.AddrPort, w *udpWriter, req *mdns.Msg) {
+// packet answers one datagram into w, in line unless it is forwarded
+// upstream.
+func (u *udpServer) packet(b []byte, from net.Addr, w *udpWriter, req *mdns.Msg) {
 	if len(b) < 12 || req.Unpack(b) != nil || len(req.Question) != 1 || req.Question[0].Qclass == 0 {
 		return // see valid in reader.go
 	}
+	w.to = from
 	switch acceptQuery(wireHeader(b)) {
 	case mdns.MsgIgnore:
 		return
@@ -94,7 +146,6 @@ func (u *udpServer) packet(b []byte, from netip.AddrPort, w *udpWriter, req *mdn
 		// As miekg/dns answers over TCP: the header only.
 		m := new(mdns.Msg)
 		m.SetRcode(&mdns.Msg{MsgHdr: mdns.MsgHdr{Id: req.Id, Opcode: req.Opcode}}, mdns.RcodeNotImplemented)
-		w.to = from
 		_ = w.WriteMsg(m)
 		return
 	}
@@ -107,7 +158,6 @@ func (u *udpServer) packet(b []byte, from netip.AddrPort, w *udpWriter, req *mdn
 		}()
 		return
 	}
-	w.to = from
 	u.handler.ServeDNS(w, req)
 }
 
@@ -119,45 +169,76 @@ func wireHeader(b []byte) mdns.Header {
 		Ancount: be.Uint16(b[6:]), Nscount: be.Uint16(b[8:]), Arcount: be.Uint16(b[10:])}
 }
 
-// udpWriter is the ResponseWriter of one query. A reader reuses its own
-// (buffers included) from one query to the next, since the handler is done
-// with it when ServeDNS returns.
+// udpWriter is the ResponseWriter of the query from w.to. The reader's
+// writer (slots set) queues answers for one sendmmsg per batch and is reused
+// from query to query, since the handler is done with it when ServeDNS
+// returns; a forwarded query's writer (slots nil) sends at once.
 type udpWriter struct {
 	conn  *net.UDPConn
-	to    netip.AddrPort
-	buf   []byte // packing buffer; nil: allocate
-	raddr net.UDPAddr
-	ip    [16]byte
+	to    net.Addr
+	slots []byte         // batchSize packing buffers of answerSlot bytes
+	out   []ipv4.Message // answers queued, in the order of the slots
+	bufs  [][1][]byte    // out[i].Buffers, allocated once
 }
 
-func (w *udpWriter) LocalAddr() net.Addr { return w.conn.LocalAddr() }
-
-// RemoteAddr is only valid until the next query of the same reader.
-func (w *udpWriter) RemoteAddr() net.Addr {
-	a := w.to.Addr()
-	if a.Is4() {
-		v := a.As4()
-		copy(w.ip[:], v[:])
-		w.raddr.IP = w.ip[:4]
-	} else {
-		w.ip = a.As16()
-		w.raddr.IP = w.ip[:]
-	}
-	w.raddr.Port, w.raddr.Zone = int(w.to.Port()), a.Zone()
-	return &w.raddr
+func newBatchWriter(c *net.UDPConn) *udpWriter {
+	return &udpWriter{conn: c, slots: make([]byte, batchSize*answerSlot),
+		out: make([]ipv4.Message, 0, batchSize), bufs: make([][1][]byte, batchSize)}
 }
+
+func (w *udpWriter) LocalAddr() net.Addr  { return w.conn.LocalAddr() }
+func (w *udpWriter) RemoteAddr() net.Addr { return w.to }
 
 func (w *udpWriter) WriteMsg(m *mdns.Msg) error {
-	b, err := m.PackBuffer(w.buf)
+	b, err := m.PackBuffer(w.slot())
 	if err != nil {
 		return err
 	}
-	_, err = w.Write(b)
-	return err
+	return w.send(b)
 }
 
-func (w *udpWriter) Write(b []byte) (int, error) { return w.conn.WriteToUDPAddrPort(b, w.to) }
-func (w *udpWriter) Close() error                { return nil }
-func (w *udpWriter) TsigStatus() error           { return nil }
-func (w *udpWriter) TsigTimersOnly(bool)         {}
-func (w *udpWriter) Hijack()                     {}
+// Write sends a packed message (it is copied: the caller keeps b).
+func (w *udpWriter) Write(b []byte) (int, error) {
+	if s := w.slot(); len(b) <= len(s) {
+		b = s[:copy(s, b)]
+	}
+	return len(b), w.send(b)
+}
+
+// slot is the next free packing buffer, or nil when there is none.
+func (w *udpWriter) slot() []byte {
+	if w.slots == nil || len(w.out) == batchSize {
+		return nil
+	}
+	return w.slots[len(w.out)*answerSlot : (len(w.out)+1)*answerSlot]
+}
+
+// send queues b for the batch or, without one, sends it at once.
+func (w *udpWriter) send(b []byte) error {
+	if w.slots == nil || len(w.out) == batchSize {
+		_, err := w.conn.WriteTo(b, w.to)
+		return err
+	}
+	i := len(w.out)
+	w.bufs[i][0] = b
+	w.out = append(w.out, ipv4.Message{Buffers: w.bufs[i][:], Addr: w.to})
+	return nil
+}
+
+// flush sends the queued answers. An answer that cannot be sent is
+// dropped (the client retries), and the rest still go.
+func (w *udpWriter) flush(bc batchConn) {
+	for out := w.out; len(out) > 0; {
+		n, err := bc.WriteBatch(out, 0)
+		if err != nil && n == 0 {
+			n = 1
+		}
+		out = out[n:]
+	}
+	w.out = w.out[:0]
+}
+
+func (w *udpWriter) Close() error        { return nil }
+func (w *udpWriter) TsigStatus() error   { return nil }
+func (w *udpWriter) TsigTimersOnly(bool) {}
+func (w *udpWriter) Hijack()             {}
