@@ -30,6 +30,7 @@ import (
 type udpServer struct {
 	conn     *net.UDPConn
 	handler  *Handler
+	fast     *fastPath
 	blocking bool // see setBlocking
 
 	closed  atomic.Bool
@@ -43,7 +44,7 @@ func newUDPServer(c *net.UDPConn, h *Handler) (*udpServer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("resolver socket: %w", err)
 	}
-	return &udpServer{conn: c, handler: h, blocking: blocking, stopped: make(chan struct{})}, nil
+	return &udpServer{conn: c, handler: h, fast: newFastPath(h), blocking: blocking, stopped: make(chan struct{})}, nil
 }
 
 const (
@@ -135,10 +136,14 @@ func (u *udpServer) read(bc batchConn) error {
 // packet answers one datagram into w, in line unless it is forwarded
 // upstream.
 func (u *udpServer) packet(b []byte, from net.Addr, w *udpWriter, req *mdns.Msg) {
+	w.to = from
+	if m := u.fast.answer(w.slot(), b); m != nil {
+		_ = w.send(m)
+		return
+	}
 	if len(b) < 12 || req.Unpack(b) != nil || len(req.Question) != 1 || req.Question[0].Qclass == 0 {
 		return // see valid in reader.go
 	}
-	w.to = from
 	switch acceptQuery(wireHeader(b)) {
 	case mdns.MsgIgnore:
 		return
