@@ -11,9 +11,14 @@
 #               (from /proc/PID/stat), which depends far less on what else
 #               runs on the machine than QPS does;
 #   latency     dnsperf at a fixed LAT_QPS with few queries outstanding,
-#               every answer's latency logged (-v): p50, p99 and max. At full
-#               speed the latency is only dnsperf's queue (1000 outstanding /
-#               QPS), so it is not measured there.
+#               every answer's latency logged (-v): p50, p99 and max, and
+#               again the CPU time per query, which at a moderate rate
+#               includes each server's cost of waking up. At full speed the
+#               latency is only dnsperf's queue (1000 outstanding / QPS), so
+#               it is not measured there.
+#
+# "lost" at full speed is dnsperf's count of queries without an answer
+# (dnsperf itself, on one thread, is the bottleneck there and drops some).
 #
 # It ends with the medians and the median of the per-round ratios
 # devstack/dnsmasq (goal: QPS ratio >= 1, p99 under 1 ms), and the load
@@ -106,16 +111,20 @@ throughput() {
 		}' "$work/$1.out" 2>&1 >>"$work/$1.tput"
 }
 
-# latency NAME PORT: one fixed-rate run; appends "p50 p99 max" in microseconds to NAME.lat.
+# latency NAME PORT PID: one fixed-rate run; appends "p50 p99 max cpu-us/q"
+# (latencies in microseconds) to NAME.lat.
 latency() {
+	local t0 t1
+	t0=$(cpu_ticks "$3")
 	dnsperf -s 127.0.0.1 -p "$2" -d "$work/queries" -l "$LAT_DURATION" -c 4 -q 20 -Q "$LAT_QPS" -v >"$work/$1.vout" 2>&1
-	awk '/^> / { print $NF * 1e6 }' "$work/$1.vout" | sort -n | awk -v name="$1" -v qps="$LAT_QPS" '
+	t1=$(cpu_ticks "$3")
+	awk '/^> / { print $NF * 1e6 }' "$work/$1.vout" | sort -n | awk -v name="$1" -v qps="$LAT_QPS" -v ticks=$((t1 - t0)) -v hz="$hz" '
 		{ v[NR] = $1 }
 		END {
 			if (NR == 0) { print "no answers" > "/dev/stderr"; exit 1 }
-			p50 = v[int(NR * 0.50) + 1]; p99 = v[int(NR * 0.99) + 1]
-			printf "  %-9s %6d answers at %d qps   p50 %4.0f us   p99 %5.0f us   max %6.0f us\n", name, NR, qps, p50, p99, v[NR] > "/dev/stderr"
-			print p50, p99, v[NR]
+			p50 = v[int(NR * 0.50) + 1]; p99 = v[int(NR * 0.99) + 1]; us = ticks / hz * 1e6 / NR
+			printf "  %-9s %6d answers at %d qps   p50 %4.0f us   p99 %5.0f us   max %6.0f us   %5.2f us CPU/query\n", name, NR, qps, p50, p99, v[NR], us > "/dev/stderr"
+			print p50, p99, v[NR], us
 		}' 2>&1 >>"$work/$1.lat"
 }
 
@@ -133,9 +142,9 @@ echo "latency: dnsperf -c 4 -q 20 -Q $LAT_QPS for ${LAT_DURATION}s"
 for r in $(seq 1 "$RUNS"); do
 	echo " round $r"
 	if ((r % 2)); then
-		latency devstack "$DEVSTACK_PORT"; latency dnsmasq "$DNSMASQ_PORT"
+		latency devstack "$DEVSTACK_PORT" "$devstack_pid"; latency dnsmasq "$DNSMASQ_PORT" "$dnsmasq_pid"
 	else
-		latency dnsmasq "$DNSMASQ_PORT"; latency devstack "$DEVSTACK_PORT"
+		latency dnsmasq "$DNSMASQ_PORT" "$dnsmasq_pid"; latency devstack "$DEVSTACK_PORT" "$devstack_pid"
 	fi
 done
 echo "load after: $(uptime)"
@@ -146,14 +155,19 @@ paste -d' ' "$work/devstack.tput" "$work/dnsmasq.tput" "$work/devstack.lat" "$wo
 		for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t }
 		return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2
 	}
+	# columns: devstack qps lost us | dnsmasq qps lost us | devstack p50 p99 max us | dnsmasq p50 p99 max us
 	{
 		dq[NR] = $1; dc[NR] = $3; mq[NR] = $4; mc[NR] = $6
 		ratio[NR] = $4 > 0 ? $1 / $4 : 0; cratio[NR] = $3 > 0 ? $6 / $3 : 0
-		d99[NR] = $8; m99[NR] = $11
+		d99[NR] = $8; dl[NR] = $10; m99[NR] = $12; ml[NR] = $14
+		lratio[NR] = $10 > 0 ? $14 / $10 : 0
 	}
 	END {
 		n = NR
-		printf "median: devstack %.0f qps (%.2f us CPU/query, p99 %.0f us), dnsmasq %.0f qps (%.2f us CPU/query, p99 %.0f us)\n",
-			median(dq, n), median(dc, n), median(d99, n), median(mq, n), median(mc, n), median(m99, n)
-		printf "median ratio devstack/dnsmasq: qps %.2f, queries per CPU second %.2f (goal: >= 1)\n", median(ratio, n), median(cratio, n)
+		printf "median, full speed: devstack %.0f qps (%.2f us CPU/query), dnsmasq %.0f qps (%.2f us CPU/query)\n",
+			median(dq, n), median(dc, n), median(mq, n), median(mc, n)
+		printf "median, fixed rate: devstack p99 %.0f us (%.2f us CPU/query), dnsmasq p99 %.0f us (%.2f us CPU/query)\n",
+			median(d99, n), median(dl, n), median(m99, n), median(ml, n)
+		printf "median ratio devstack/dnsmasq: qps %.2f, queries per CPU second %.2f at full speed and %.2f at the fixed rate (goal: >= 1)\n",
+			median(ratio, n), median(cratio, n), median(lratio, n)
 	}'

@@ -68,7 +68,8 @@ func (s *Server) Addrs() []string {
 }
 
 // Start binds the sockets and returns once every listener serves. It fails
-// when the configured address cannot be bound; ::1 is best effort.
+// when the configured address cannot be bound; ::1 is best effort. UDP is
+// served by udpServer, TCP by miekg/dns's Server.
 func (s *Server) Start(ctx context.Context) error {
 	host, portStr, _ := net.SplitHostPort(s.cfg.Addr)
 	port, _ := strconv.Atoi(portStr)
@@ -109,33 +110,35 @@ func (s *Server) Start(ctx context.Context) error {
 		go func() { s.done <- u.serve() }()
 	}
 	for _, c := range conns {
-		switch c := c.(type) {
-		case net.Listener:
-			srv := &mdns.Server{
-				Listener:      c,
-				Handler:       s.handler,
-				MsgAcceptFunc: acceptQuery,
-				ReadTimeout:   2 * time.Second,
-				WriteTimeout:  2 * time.Second,
-				// Clients on loopback keep connections; miekg closes after 128 queries by default.
-				MaxTCPQueries: -1,
-				// Drop what cannot be parsed instead of answering FORMERR:
-				// an answer to garbage only helps reflection attacks.
-				DecorateReader: func(r mdns.Reader) mdns.Reader { return dropInvalid{r} },
-			}
-			started.Add(1)
-			srv.NotifyStartedFunc = started.Done
-			s.servers = append(s.servers, srv)
-			go func() { s.done <- srv.ActivateAndServe() }()
+		l, ok := c.(net.Listener)
+		if !ok {
+			continue
 		}
+		srv := &mdns.Server{
+			Listener:      l,
+			Handler:       s.handler,
+			MsgAcceptFunc: acceptQuery,
+			ReadTimeout:   2 * time.Second,
+			WriteTimeout:  2 * time.Second,
+			// Clients on loopback keep connections; miekg closes after 128 queries by default.
+			MaxTCPQueries: -1,
+			// Drop what cannot be parsed instead of answering FORMERR:
+			// an answer to garbage only helps reflection attacks.
+			DecorateReader: func(r mdns.Reader) mdns.Reader { return dropInvalid{r} },
+		}
+		started.Add(1)
+		srv.NotifyStartedFunc = started.Done
+		s.servers = append(s.servers, srv)
+		go func() { s.done <- srv.ActivateAndServe() }()
 	}
 	s.addrs = addrs
 	s.mu.Unlock()
 	started.Wait()
-	s.log.Info("resolver listening", "addrs", addrs, "domains", s.cfg.Domains, "udpSockets", len(udp))
+	s.log.Info("resolver listening", "addrs", addrs, "domains", s.cfg.Domains)
 	return nil
 }
 
+// closeAll closes the sockets of a Start that failed half way.
 func closeAll(conns []any) {
 	for _, c := range conns {
 		if c, ok := c.(io.Closer); ok {
