@@ -233,6 +233,11 @@ func (w *udpWriter) send(b []byte) error {
 // flush sends the queued answers. An answer that cannot be sent is
 // dropped (the client retries), and the rest still go.
 func (w *udpWriter) flush(bc batchConn) {
+	if len(w.out) == 1 { // the usual case below saturation: a plain sendto
+		_, _ = w.conn.WriteTo(w.out[0].Buffers[0], w.out[0].Addr)
+		w.out = w.out[:0]
+		return
+	}
 	for out := w.out; len(out) > 0; {
 		n, err := bc.WriteBatch(out, 0)
 		if err != nil && n == 0 {
