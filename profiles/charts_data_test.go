@@ -1,9 +1,7 @@
 package profiles
 
 import (
-	"github.com/devstack-dev/devstack/internal/helm"
 	"io/fs"
-	"path"
 	"sort"
 	"strings"
 	"testing"
@@ -14,20 +12,6 @@ import (
 	"helm.sh/helm/v3/pkg/releaseutil"
 	"sigs.k8s.io/yaml"
 )
-
-// loadEmbeddedChart loads charts/<name> from the embedded FS with the installer's own
-// loader: exactly the files the binary ships, loaded as they are at install.
-func loadEmbeddedChart(t *testing.T, name string) *chart.Chart {
-	t.Helper()
-	c, err := helm.LoadFS(FS, path.Join(ChartsDir, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Validate(); err != nil {
-		t.Fatalf("chart %s is invalid: %v", name, err)
-	}
-	return c
-}
 
 // renderedObject is the part of a manifest the assertions look at.
 type renderedObject struct {
@@ -179,7 +163,7 @@ func envOf(d renderedObject) map[string]string {
 
 func TestRedisInsightChartRenders(t *testing.T) {
 	t.Parallel()
-	c := loadEmbeddedChart(t, "redisinsight")
+	c := loadChart(t, "redisinsight")
 	if c.Metadata.AppVersion == "" {
 		t.Fatal("Chart.yaml has no appVersion: the image tag defaults to it")
 	}
