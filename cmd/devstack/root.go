@@ -115,8 +115,3 @@ func wrapArgs(c *cobra.Command) {
 		wrapArgs(sub)
 	}
 }
-
-// notImplemented is what a command answers until its issue lands.
-func notImplemented(name string) error {
-	return fmt.Errorf("%s is not implemented yet", name)
-}
