@@ -102,22 +102,12 @@ func TestFastPathMatchesHandler(t *testing.T) {
 // are the general way's. Run with
 // go test -fuzz=FuzzFastPath ./internal/dns.
 func FuzzFastPath(f *testing.F) {
-	for _, q := range []*mdns.Msg{
+	h := seedFuzz(f,
 		query("grafana.local.", mdns.TypeA, 0),
 		query("GRAFANA.Local.", mdns.TypeAAAA, 1232),
 		query("a.b.test.", mdns.TypeA, 512),
 		query("local.", mdns.TypeSOA, 0),
-	} {
-		b, err := q.Pack()
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
-	h, err := NewHandler(Config{Domains: []string{"local", "test"}}, nil)
-	if err != nil {
-		f.Fatal(err)
-	}
+	)
 	fp := newFastPath(h)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		got := fp.answer(make([]byte, 0, 512), b)
