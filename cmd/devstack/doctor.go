@@ -37,8 +37,8 @@ refuses to start on a failing one. Exit code 1 when a check fails.`,
   devstack doctor -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if output != "table" && output != "json" {
-				return usagef("--output must be table or json, got %q", output)
+			if err := checkOutput(output); err != nil {
+				return err
 			}
 			p, err := sf.plan()
 			if err != nil {

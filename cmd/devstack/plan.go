@@ -24,8 +24,8 @@ func newPlanCmd(s *streams) *cobra.Command {
   devstack plan -f mystack.yaml --set postgresql.cluster.instances=2`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			if output != "table" && output != "json" {
-				return usagef("--output must be table or json, got %q", output)
+			if err := checkOutput(output); err != nil {
+				return err
 			}
 			p, err := sf.plan()
 			if err != nil {
@@ -41,6 +41,15 @@ func newPlanCmd(s *streams) *cobra.Command {
 	sf.register(cmd)
 	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
 	return cmd
+}
+
+// checkOutput validates the --output flag of the commands that print a
+// table or JSON.
+func checkOutput(output string) error {
+	if output != "table" && output != "json" {
+		return usagef("--output must be table or json, got %q", output)
+	}
+	return nil
 }
 
 func writeJSON(w io.Writer, v any) error {

@@ -52,8 +52,8 @@ func newStatusCmd(s *streams) *cobra.Command {
 		Short: "Show the cluster, each component, the resolver and the URLs",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if output != "table" && output != "json" {
-				return usagef("--output must be table or json, got %q", output)
+			if err := checkOutput(output); err != nil {
+				return err
 			}
 			p, err := sf.plan()
 			if err != nil {
