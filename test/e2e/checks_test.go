@@ -11,9 +11,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/miekg/dns"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
@@ -281,3 +284,129 @@ func processGone(ctx context.Context, pid int) bool {
 		return nil
 	}) == nil
 }
+
+// echoImage is the echo service's image, which hack/e2e/node-image.sh
+// builds from test/e2e/images/echo into the node image; its -get mode is the
+// in-cluster client.
+const echoImage = "devstack-e2e/echo:e2e"
+
+// checkClusterDNS runs the echo image's client as a Job in namespace ns: a
+// pod that resolves host through its own resolv.conf (the cluster's CoreDNS,
+// which devstack pointed *.<domain> at the ingress Service) and gets an
+// answer from the echo service through the ingress by that name. On failure
+// it prints the pod's log and the CoreDNS Corefile.
+func checkClusterDNS(ctx context.Context, t *testing.T, clusterName, ns, host string) {
+	t.Helper()
+	cs, err := clientset(clusterName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + host + "/in-cluster"
+	job := &batchv1.Job{
+		ObjectMeta: metav1.ObjectMeta{GenerateName: "e2e-cluster-dns-", Namespace: ns},
+		Spec: batchv1.JobSpec{
+			BackoffLimit:          ref[int32](0),
+			ActiveDeadlineSeconds: ref[int64](150),
+			Template: corev1.PodTemplateSpec{
+				Spec: corev1.PodSpec{
+					RestartPolicy: corev1.RestartPolicyNever,
+					Containers: []corev1.Container{{
+						Name:            "client",
+						Image:           echoImage,
+						ImagePullPolicy: corev1.PullNever,
+						Args:            []string{"-get", url, "-timeout", "120s"},
+						SecurityContext: &corev1.SecurityContext{
+							RunAsNonRoot:             ref(true),
+							RunAsUser:                ref[int64](65534),
+							AllowPrivilegeEscalation: ref(false),
+						},
+					}},
+				},
+			},
+		},
+	}
+	job, err = cs.BatchV1().Jobs(ns).Create(ctx, job, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatalf("creating the cluster DNS check job: %v", err)
+	}
+	defer func() {
+		bg := metav1.DeletePropagationBackground
+		_ = cs.BatchV1().Jobs(ns).Delete(context.WithoutCancel(ctx), job.Name, metav1.DeleteOptions{PropagationPolicy: &bg})
+	}()
+
+	wctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancel()
+	var failed string
+	err = eventually(wctx, time.Second, func() error {
+		j, err := cs.BatchV1().Jobs(ns).Get(wctx, job.Name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		for _, c := range j.Status.Conditions {
+			if c.Status != corev1.ConditionTrue {
+				continue
+			}
+			switch c.Type {
+			case batchv1.JobComplete:
+				return nil
+			case batchv1.JobFailed:
+				failed = c.Reason + ": " + c.Message
+				return nil
+			}
+		}
+		return fmt.Errorf("job %s/%s has not finished", ns, job.Name)
+	})
+	if err == nil && failed == "" {
+		t.Logf("a pod resolved %s through cluster DNS and the echo service answered for %s", host, url)
+		return
+	}
+	if err == nil {
+		err = fmt.Errorf("job failed (%s)", failed)
+	}
+	t.Errorf("in-cluster GET %s: %v\n%s\nCoreDNS Corefile:\n%s", url, err, jobPodLogs(ctx, cs, ns, job.Name), corefile(ctx, cs))
+	t.FailNow()
+}
+
+// jobPodLogs gathers the status and log of the job's pods, for a failure
+// message.
+func jobPodLogs(ctx context.Context, cs kubernetes.Interface, ns, jobName string) string {
+	pods, err := cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "job-name=" + jobName})
+	if err != nil {
+		return "listing the job's pods: " + err.Error()
+	}
+	if len(pods.Items) == 0 {
+		return "the job has no pods"
+	}
+	var b strings.Builder
+	for _, p := range pods.Items {
+		fmt.Fprintf(&b, "pod %s: phase %s", p.Name, p.Status.Phase)
+		for _, s := range p.Status.ContainerStatuses {
+			if w := s.State.Waiting; w != nil {
+				fmt.Fprintf(&b, ", waiting (%s: %s)", w.Reason, w.Message)
+			}
+			if x := s.State.Terminated; x != nil {
+				fmt.Fprintf(&b, ", exited %d (%s)", x.ExitCode, x.Reason)
+			}
+		}
+		raw, err := cs.CoreV1().Pods(ns).GetLogs(p.Name, &corev1.PodLogOptions{}).DoRaw(ctx)
+		if err != nil {
+			fmt.Fprintf(&b, "\nlog: %v\n", err)
+			continue
+		}
+		fmt.Fprintf(&b, "\nlog:\n%s\n", raw)
+	}
+	return b.String()
+}
+
+// corefile returns the cluster's CoreDNS configuration, for a failure
+// message.
+func corefile(ctx context.Context, cs kubernetes.Interface) string {
+	cm, err := cs.CoreV1().ConfigMaps("kube-system").Get(ctx, "coredns", metav1.GetOptions{})
+	if err != nil {
+		return "reading kube-system/coredns: " + err.Error()
+	}
+	return cm.Data["Corefile"]
+}
+
+// ref returns a pointer to v, for the API's optional fields.
+func ref[T any](v T) *T { return &v }

@@ -145,6 +145,11 @@ func TestIntegrationEndToEnd(t *testing.T) {
 	// The echo pod answers through devstack's resolver and the ingress.
 	status := statusJSON(ctx, t, c, "e2e")
 	checkEcho(ctx, t, status, stateDir, echoHost, port)
+	// ... and, by the same name, to a pod: through the cluster's CoreDNS,
+	// which up pointed *.<domain> at the ingress Service.
+	start = time.Now()
+	checkClusterDNS(ctx, t, name, echoNamespace(t, profile), echoHost)
+	p.add("in-cluster DNS+HTTP", time.Since(start))
 	if bad, n := notReady(status); n == 0 {
 		t.Errorf("status -o json lists no components:\n%s", mustJSON(status))
 	} else if len(bad) > 0 {
@@ -205,6 +210,19 @@ func TestIntegrationEndToEnd(t *testing.T) {
 	}
 	p.add("reset", time.Since(start))
 	checkReset(ctx, t, name, domain, stateDir, pid)
+}
+
+// echoNamespace is the echo component's namespace, where the in-cluster
+// client runs (it exists once up succeeded).
+func echoNamespace(t *testing.T, profile stack.Document) string {
+	t.Helper()
+	for _, c := range profile.Components {
+		if c.Name == "echo" && c.Namespace != "" {
+			return c.Namespace
+		}
+	}
+	t.Fatal("e2e.yaml has no echo component with a namespace")
+	return ""
 }
 
 func statusJSON(ctx context.Context, t *testing.T, c *cli, profile string) map[string]any {
