@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"sort"
 
 	"helm.sh/helm/v3/pkg/chart"
@@ -40,6 +39,6 @@ func digest(ch *chart.Chart, namespace string, values map[string]any) (string, e
 	if err != nil {
 		return "", fmt.Errorf("encoding values: %w", err)
 	}
-	_, _ = io.WriteString(h, string(v))
+	_, _ = h.Write(v)
 	return hex.EncodeToString(h.Sum(nil))[:60], nil
 }

@@ -2,7 +2,6 @@ package helm
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -170,8 +169,3 @@ func (in *Installer) wait(ctx, parent context.Context, c stack.Planned, ts []tar
 // clean-up work that must happen after a cancellation (reading pods for
 // the error message, marking a release failed).
 func detached(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
-
-// isCancelled reports whether err comes from a context ending.
-func isCancelled(err error) bool {
-	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
-}
