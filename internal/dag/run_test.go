@@ -98,6 +98,11 @@ func TestRunRespectsConcurrencyBound(t *testing.T) {
 	}
 	g := mustGraph(t, nodes...)
 	var cur, peak atomic.Int32
+	// The first works hold until three run at once, so the bound is
+	// reached however slowly goroutines get scheduled; it must never be
+	// exceeded.
+	full := make(chan struct{})
+	var fullOnce sync.Once
 	work := func(ctx context.Context, name string) (Outcome, error) {
 		v := cur.Add(1)
 		for {
@@ -106,7 +111,14 @@ func TestRunRespectsConcurrencyBound(t *testing.T) {
 				break
 			}
 		}
-		time.Sleep(2 * time.Millisecond)
+		if v == 3 {
+			fullOnce.Do(func() { close(full) })
+		}
+		select {
+		case <-full:
+		case <-time.After(5 * time.Second):
+		}
+		time.Sleep(time.Millisecond)
 		cur.Add(-1)
 		return Outcome{}, nil
 	}
