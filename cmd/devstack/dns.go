@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -177,9 +176,7 @@ func newDNSStatusCmd(s *streams) *cobra.Command {
 			}
 			st := dns.ReadStatus(dir)
 			if asJSON {
-				enc := json.NewEncoder(s.out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(st)
+				return writeJSON(s.out, st)
 			}
 			printDNSStatus(s.out, st)
 			if st.Running && st.Message == "" {

@@ -18,11 +18,7 @@ import (
 // A chart whose pod never becomes ready fails with its timeout and a clear
 // error, its dependent is blocked, an independent component is installed.
 func TestIntegrationNeverReadyBlocksDependents(t *testing.T) {
-	rec := &event.Recorder{}
-	in := newClusterInstaller(t, rec)
-	ns := testNamespace(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
+	rec, in, ns, ctx := integrationSetup(t)
 
 	stuck := component("stuck", "app", ns, map[string]any{"unschedulable": true})
 	stuck.TimeoutSeconds = 4
@@ -115,11 +111,7 @@ func TestIntegrationCancelledThenRerun(t *testing.T) {
 // Releases left pending-install, pending-upgrade or uninstalling by a
 // killed run are recovered by the next run.
 func TestIntegrationPendingReleaseRecovered(t *testing.T) {
-	rec := &event.Recorder{}
-	in := newClusterInstaller(t, rec)
-	ns := testNamespace(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
+	rec, in, ns, ctx := integrationSetup(t)
 	cfg := in.actionConfig(ns)
 
 	// pending-upgrade: a deployed revision 1, then a revision 2 that a
@@ -174,11 +166,7 @@ func TestIntegrationPendingReleaseRecovered(t *testing.T) {
 // A webhook with no endpoints (an operator still starting) fails the first
 // attempts; the install is retried and succeeds once the webhook is gone.
 func TestIntegrationTransientWebhookRetried(t *testing.T) {
-	rec := &event.Recorder{}
-	in := newClusterInstaller(t, rec)
-	ns := testNamespace(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
+	rec, in, ns, ctx := integrationSetup(t)
 	cs := in.clientset
 	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
 		Name: ns, Labels: map[string]string{"test.devstack.dev/webhook": ns}}}, metav1.CreateOptions{}); err != nil {

@@ -56,6 +56,18 @@ func newClusterInstaller(t testing.TB, sink event.Sink) *Installer {
 // the same control plane never find the previous run's releases.
 var namespaces atomic.Int64
 
+// integrationSetup is what most integration tests start with: a recorder
+// of events, an installer on the shared control plane, a namespace of the
+// test's own and a context bounding the test, cancelled at its end.
+func integrationSetup(t *testing.T) (*event.Recorder, *Installer, string, context.Context) {
+	t.Helper()
+	rec := &event.Recorder{}
+	in := newClusterInstaller(t, rec)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	return rec, in, testNamespace(t), ctx
+}
+
 // testNamespace derives a namespace of its own from the test's name.
 func testNamespace(t testing.TB) string {
 	ns := strings.ToLower(regexp.MustCompile(`[^A-Za-z0-9]+`).ReplaceAllString(t.Name(), "-"))

@@ -10,18 +10,12 @@ import (
 	"helm.sh/helm/v3/pkg/release"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-
-	"github.com/devstack-dev/devstack/internal/event"
 )
 
 // An operator chart ships a CRD and a Deployment; a dependent chart creates
 // a custom resource of that CRD and waits for its Ready condition.
 func TestIntegrationCRDThenCustomResource(t *testing.T) {
-	rec := &event.Recorder{}
-	in := newClusterInstaller(t, rec)
-	ns := testNamespace(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
+	rec, in, ns, ctx := integrationSetup(t)
 	// The fake operator marks the widget Ready only once the installer has
 	// said it waits for it, so the progress report is checked
 	// deterministically however fast the control plane is.
