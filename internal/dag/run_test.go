@@ -170,18 +170,25 @@ func TestRunCancellation(t *testing.T) {
 func TestRunEventsDescribeWaiting(t *testing.T) {
 	g := mustGraph(t, n("pg"), n("redis"), n("n8n", "pg", "redis"))
 	rec := &event.Recorder{}
+	// redis finishes only once the scheduler has recorded pg's result, so
+	// n8n's waiting list shrinks in a known order.
 	gate := make(chan struct{})
-	work := func(ctx context.Context, name string) (Outcome, error) {
-		if name == "redis" {
-			<-gate
+	sink := event.SinkFunc(func(e event.Event) {
+		rec.Emit(e)
+		if e.Name == "pg" && e.State.Terminal() {
+			close(gate)
 		}
-		if name == "pg" {
-			defer close(gate)
+	})
+	work := func(ctx context.Context, name string) (Outcome, error) {
+		switch name {
+		case "redis":
+			<-gate
+		case "pg":
 			return Outcome{Unchanged: true, Message: "unchanged"}, nil
 		}
 		return Outcome{}, nil
 	}
-	Run(context.Background(), g, work, Options{Sink: rec})
+	Run(context.Background(), g, work, Options{Sink: sink})
 	var waits [][]string
 	var pgState event.State
 	for _, e := range rec.Events() {
