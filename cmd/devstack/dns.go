@@ -4,15 +4,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/devstack-dev/devstack/internal/dns"
 	"github.com/devstack-dev/devstack/internal/dns/osdns"
-	"github.com/devstack-dev/devstack/internal/paths"
 )
 
 func newDNSCmd(s *streams) *cobra.Command {
@@ -96,13 +93,7 @@ func stackDNS(sf *stackFlags) (domain string, hosts []string, err error) {
 	if err != nil {
 		return dns.DefaultDomain, nil, err
 	}
-	for _, c := range p.Components {
-		for _, h := range c.Hosts {
-			if !slices.Contains(hosts, h) {
-				hosts = append(hosts, h)
-			}
-		}
-	}
+	hosts = p.Hosts()
 	if p.Domain == "" {
 		p.Domain = dns.DefaultDomain
 	}
@@ -122,10 +113,7 @@ func newDNSStartCmd(s *streams) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			dir, err := paths.StateDir()
-			if err != nil {
-				return err
-			}
+			dir := s.env.StateDir
 			st, err := dns.EnsureRunning(cmd.Context(), dir, cfg)
 			if err != nil {
 				return err
@@ -145,10 +133,7 @@ func newDNSStopCmd(s *streams) *cobra.Command {
 		Short: "Stop the background resolver",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			dir, err := paths.StateDir()
-			if err != nil {
-				return err
-			}
+			dir := s.env.StateDir
 			was := dns.ReadStatus(dir)
 			if err := dns.Stop(cmd.Context(), dir); err != nil {
 				return err
@@ -170,10 +155,7 @@ func newDNSStatusCmd(s *streams) *cobra.Command {
 		Short: "Show whether the resolver runs, where, and for which domains",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			dir, err := paths.StateDir()
-			if err != nil {
-				return err
-			}
+			dir := s.env.StateDir
 			st := dns.ReadStatus(dir)
 			if asJSON {
 				return writeJSON(s.out, st)
@@ -231,7 +213,7 @@ Files that need root are changed through sudo, after being listed.`,
 			if err != nil {
 				return err
 			}
-			ocfg := osConfig(cfg.Domains, cfg.Addr, hosts)
+			ocfg := s.osConfig(cfg.Domains, cfg.Addr, hosts)
 			if dryRun {
 				cs, err := osdns.Plan(ocfg)
 				if err != nil {
@@ -240,14 +222,11 @@ Files that need root are changed through sudo, after being listed.`,
 				printChangeset(s.out, cs, true)
 				return nil
 			}
-			dir, err := paths.StateDir()
-			if err != nil {
-				return err
-			}
+			dir := s.env.StateDir
 			if _, err := dns.EnsureRunning(cmd.Context(), dir, cfg); err != nil {
 				return err
 			}
-			rep, err := osdns.Install(cmd.Context(), ocfg, osdnsOptions(s))
+			rep, err := osdns.Install(cmd.Context(), ocfg, s.osdnsOptions())
 			if err != nil {
 				return err
 			}
@@ -276,14 +255,14 @@ func newDNSUninstallCmd(s *streams) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if dryRun {
-				cs, err := osdns.PlanUndo(osConfig(nil, "", nil))
+				cs, err := osdns.PlanUndo(s.osConfig(nil, "", nil))
 				if err != nil {
 					return err
 				}
 				printChangeset(s.out, cs, true)
 				return nil
 			}
-			rep, err := osdns.Uninstall(cmd.Context(), osConfig(nil, "", nil), osdnsOptions(s))
+			rep, err := osdns.Uninstall(cmd.Context(), s.osConfig(nil, "", nil), s.osdnsOptions())
 			if err != nil {
 				return err
 			}
@@ -298,7 +277,7 @@ func newDNSUninstallCmd(s *streams) *cobra.Command {
 }
 
 // osdnsOptions shows every changeset before it is applied, sudo ones first.
-func osdnsOptions(s *streams) osdns.Options {
+func (s *streams) osdnsOptions() osdns.Options {
 	return osdns.Options{
 		Runner: osdns.ExecRunner{},
 		Lookup: osdns.SystemLookup{},
@@ -350,11 +329,8 @@ func printChecks(w io.Writer, checks []osdns.Check) {
 	}
 }
 
-// EnvOSRoot points the OS integration at another root directory than "/".
-// Tests set it so that they never touch the machine's /etc.
-const EnvOSRoot = "DEVSTACK_OS_ROOT"
-
-// osConfig is the OS integration's configuration, rooted at $DEVSTACK_OS_ROOT.
-func osConfig(domains []string, addr string, hosts []string) osdns.Config {
-	return osdns.Config{Root: os.Getenv(EnvOSRoot), Domains: domains, Addr: addr, Hosts: hosts}
+// osConfig is the OS integration's configuration, rooted at the
+// environment's OS root.
+func (s *streams) osConfig(domains []string, addr string, hosts []string) osdns.Config {
+	return osdns.Config{Root: s.env.OSRoot, Domains: domains, Addr: addr, Hosts: hosts}
 }

@@ -22,7 +22,7 @@ containers again and converges. devstack reset deletes the cluster instead.`,
   devstack down --name team`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			m, err := kind.New(kind.Options{Engine: detectEngine()}, event.SinkFunc(func(e event.Event) {
+			m, err := s.manager(event.SinkFunc(func(e event.Event) {
 				if e.State == event.Running && e.Name == name {
 					fmt.Fprintf(s.out, "Cluster %q: %s...\n", name, e.Message)
 				}

@@ -3,23 +3,17 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/devstack-dev/devstack/internal/dns"
-	"github.com/devstack-dev/devstack/internal/dns/osdns"
-	"github.com/devstack-dev/devstack/internal/helm"
-	"github.com/devstack-dev/devstack/internal/kind"
+	"github.com/devstack-dev/devstack/internal/reset"
 	"github.com/devstack-dev/devstack/internal/stack"
 	"github.com/devstack-dev/devstack/internal/tui"
 	"github.com/devstack-dev/devstack/internal/up"
-	"github.com/devstack-dev/devstack/profiles"
 )
 
 func newResetCmd(s *streams) *cobra.Command {
@@ -52,18 +46,17 @@ foundation and the cluster.`,
 			if err := confirm(s, yes, what); err != nil {
 				return err
 			}
+			var p *stack.Plan
 			if tier != "" || tf.context != "" {
-				// An existing cluster is not devstack's to delete: its
-				// releases are removed instead, all of them or one tier.
-				p, err := sf.plan()
-				if err != nil {
-					return err
-				}
-				if err := resetReleases(cmd.Context(), s, p, stack.Tier(tier), &tf); err != nil || tier != "" {
+				var err error
+				if p, err = sf.plan(); err != nil {
 					return err
 				}
 			}
-			return resetAll(cmd.Context(), s, &tf)
+			if tier != "" {
+				return s.resetTier(cmd.Context(), p, stack.Tier(tier), &tf)
+			}
+			return s.resetAll(cmd.Context(), p, &tf)
 		},
 	}
 	sf.register(cmd)
@@ -91,65 +84,34 @@ func confirm(s *streams, yes bool, what string) error {
 	return nil
 }
 
-// resetAll removes everything devstack made, going on past failures so
-// that one stuck piece does not keep the rest in place, and lists what it
-// removed.
-func resetAll(ctx context.Context, s *streams, tf *targetFlags) error {
-	m, stateDir, err := manager()
-	if err != nil {
-		return err
-	}
-	var removed []string
-	var errs []error
+// resetAll removes everything devstack made and lists what it removed.
+// With --context the cluster is not devstack's to delete: its releases
+// and the CoreDNS rewrite are removed instead.
+func (s *streams) resetAll(ctx context.Context, p *stack.Plan, tf *targetFlags) error {
+	r := reset.Reset{StateDir: s.env.StateDir, OSRoot: s.env.OSRoot, OS: s.osdnsOptions(), Name: tf.name}
 	if tf.context == "" {
-		names, _ := m.Recorded()
-		if tf.name != "" || len(names) == 0 {
-			names = append(names, tf.clusterName(nil))
+		m, err := s.manager(nil)
+		if err != nil {
+			return err
 		}
-		for _, n := range dedupe(names) {
-			what, err := m.Delete(ctx, n)
-			switch {
-			case errors.Is(err, kind.ErrNoCluster):
-			case err != nil:
-				errs = append(errs, fmt.Errorf("deleting cluster %s: %w", n, err))
-			}
-			removed = append(removed, what...)
+		r.Clusters = m
+	} else {
+		t := up.Target{Kubeconfig: tf.kubeconfig, Context: tf.context}
+		in, err := s.newHelm(t, nil)
+		if err != nil {
+			return err
 		}
+		r.Plan, r.Uninstaller, r.Sink = p, in, tui.NewPlain(s.out)
+		r.ClusterDNS = t.Clientset
 	}
-	if st := dns.ReadStatus(stateDir); st.Running {
-		if err := dns.Stop(ctx, stateDir); err != nil {
-			errs = append(errs, fmt.Errorf("stopping the resolver: %w", err))
-		} else {
-			removed = append(removed, fmt.Sprintf("resolver process %d on %s", st.PID, st.Addr))
-		}
-	}
-	undo, err := osdns.Uninstall(ctx, osConfig(nil, "", nil), osdnsOptions(s))
-	if err != nil {
-		errs = append(errs, fmt.Errorf("removing the OS DNS configuration: %w", err))
-	}
-	for _, cs := range undo.Applied {
-		for _, c := range cs.Changes {
-			removed = append(removed, c.String())
-		}
-	}
-	if _, err := os.Stat(stateDir); err == nil {
-		if err := os.RemoveAll(stateDir); err != nil {
-			errs = append(errs, fmt.Errorf("removing %s: %w", stateDir, err))
-		} else {
-			removed = append(removed, "state directory "+stateDir)
-		}
-	}
-	writeRemoved(s.out, removed)
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("%w\nrun `devstack reset` again once the cause is fixed: it only removes what is left", err)
-	}
-	return nil
+	res, err := r.Run(ctx)
+	fmt.Fprint(s.out, reset.Describe(res.Removed))
+	return err
 }
 
-// resetReleases uninstalls the releases of one tier (all when tier is
-// empty) in reverse dependency order.
-func resetReleases(ctx context.Context, s *streams, p *stack.Plan, tier stack.Tier, tf *targetFlags) error {
-	m, _, err := manager()
+// resetTier uninstalls the releases of one tier in reverse dependency order.
+func (s *streams) resetTier(ctx context.Context, p *stack.Plan, tier stack.Tier, tf *targetFlags) error {
+	m, err := s.manager(nil)
 	if err != nil {
 		return err
 	}
@@ -157,20 +119,11 @@ func resetReleases(ctx context.Context, s *streams, p *stack.Plan, tier stack.Ti
 	if err != nil {
 		return err
 	}
-	in, err := helm.New(helm.Options{Kubeconfig: t.Kubeconfig, Context: t.Context, ChartFS: profiles.FS})
+	in, err := s.newHelm(t, nil)
 	if err != nil {
 		return err
 	}
-	printer := tui.NewPlain(s.out)
-	rep, err := up.Remove(ctx, p, tier, in, printer, 0)
-	var removed []string
-	if rep != nil {
-		for _, r := range rep.Results {
-			if r.State == "succeeded" {
-				removed = append(removed, "release "+r.Name)
-			}
-		}
-	}
+	removed, err := reset.Releases(ctx, p, tier, in, tui.NewPlain(s.out))
 	if len(removed) > 0 {
 		fmt.Fprintln(s.out, "Uninstalled:")
 		for _, r := range removed {
@@ -178,27 +131,4 @@ func resetReleases(ctx context.Context, s *streams, p *stack.Plan, tier stack.Ti
 		}
 	}
 	return err
-}
-
-func writeRemoved(w io.Writer, removed []string) {
-	if len(removed) == 0 {
-		fmt.Fprintln(w, "Nothing to remove: the machine is clean.")
-		return
-	}
-	fmt.Fprintln(w, "Removed:")
-	for _, r := range removed {
-		fmt.Fprintf(w, "  - %s\n", r)
-	}
-}
-
-func dedupe(names []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, n := range names {
-		if !seen[n] {
-			seen[n] = true
-			out = append(out, n)
-		}
-	}
-	return out
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/devstack-dev/devstack/internal/env"
 )
 
 // Exit codes, the same for every command.
@@ -29,22 +31,29 @@ func usagef(format string, args ...any) error {
 	return usageError{fmt.Errorf(format, args...)}
 }
 
-// streams are the process's standard files, passed down so that tests run
-// the real commands against buffers.
+// streams are the process's standard files and the machine it runs on
+// (read once, here at the root), passed down so that tests run the real
+// commands against buffers and an environment of their own.
 type streams struct {
 	in       io.Reader
 	out, err io.Writer
+	env      env.Env
 }
 
 // run executes the command line args and returns the process exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	s := &streams{in: stdin, out: stdout, err: stderr}
+	e, err := env.FromProcess()
+	if err != nil {
+		fmt.Fprintln(stderr, "Error:", err)
+		return exitFailure
+	}
+	s := &streams{in: stdin, out: stdout, err: stderr, env: e}
 	root := newRootCmd(s)
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.ExecuteContext(ctx)
+	err = root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/devstack-dev/devstack/internal/env"
+	"github.com/devstack-dev/devstack/internal/status"
 	"github.com/devstack-dev/devstack/internal/testcluster"
 )
 
@@ -59,7 +61,7 @@ func TestIntegrationUpContext(t *testing.T) {
 	c := testcluster.New(t)
 	t.Setenv("DEVSTACK_STATE_DIR", t.TempDir())
 	t.Setenv("DEVSTACK_CACHE_DIR", t.TempDir())
-	t.Setenv(EnvOSRoot, t.TempDir())
+	t.Setenv(env.EnvOSRoot, t.TempDir())
 	profile := writeProfile(t)
 	target := []string{"--profile", profile, "--context", c.Context, "--kubeconfig", c.Kubeconfig}
 
@@ -86,7 +88,7 @@ func TestIntegrationUpContext(t *testing.T) {
 		}
 	}
 
-	st := status(t, target)
+	st := statusOf(t, target)
 	if !st.Ready || len(st.Components) != 3 {
 		t.Fatalf("status after up: %+v", st)
 	}
@@ -99,7 +101,7 @@ func TestIntegrationUpContext(t *testing.T) {
 		t.Errorf("reset --tier apps removed the wrong releases:\n%s", out)
 	}
 	installed := map[string]bool{}
-	for _, c := range status(t, target).Components {
+	for _, c := range statusOf(t, target).Components {
 		installed[c.Name] = c.Installed
 	}
 	if !installed["operator"] || installed["widget"] || installed["app"] {
@@ -112,20 +114,20 @@ func TestIntegrationUpContext(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("reset: exit %d\n%s\n%s", code, out, errOut)
 	}
-	for _, c := range status(t, target).Components {
+	for _, c := range statusOf(t, target).Components {
 		if c.Installed {
 			t.Errorf("%s still installed after reset", c.Name)
 		}
 	}
 }
 
-func status(t *testing.T, target []string) statusReport {
+func statusOf(t *testing.T, target []string) status.Report {
 	t.Helper()
 	out, errOut, code := devstack(t, append([]string{"status", "-o", "json"}, target...)...)
 	if code != 0 {
 		t.Fatalf("status: exit %d\n%s", code, errOut)
 	}
-	var st statusReport
+	var st status.Report
 	if err := json.Unmarshal([]byte(out), &st); err != nil {
 		t.Fatalf("status json: %v\n%s", err, out)
 	}
