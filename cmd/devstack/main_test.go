@@ -11,8 +11,13 @@ import (
 )
 
 // devstack runs the real command line against buffers.
+// Unless the test chose a state directory, it gets an empty one: what an
+// earlier up on this machine applied must not change what a test sees.
 func devstack(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
+	if _, ok := os.LookupEnv("DEVSTACK_STATE_DIR"); !ok {
+		t.Setenv("DEVSTACK_STATE_DIR", t.TempDir())
+	}
 	var out, errOut bytes.Buffer
 	code = run(context.Background(), args, strings.NewReader(""), &out, &errOut)
 	return out.String(), errOut.String(), code

@@ -27,6 +27,9 @@ func newPlanCmd(s *streams) *cobra.Command {
 			if err := checkOutput(output); err != nil {
 				return err
 			}
+			if err := s.choose(&sf, nil); err != nil {
+				return err
+			}
 			p, err := sf.plan()
 			if err != nil {
 				return err

@@ -46,6 +46,9 @@ foundation and the cluster.`,
 			if err := confirm(s, yes, what); err != nil {
 				return err
 			}
+			if err := s.choose(&sf, &tf); err != nil {
+				return err
+			}
 			var p *stack.Plan
 			if tier != "" || tf.context != "" {
 				var err error

@@ -27,6 +27,9 @@ func newStatusCmd(s *streams) *cobra.Command {
 			if err := checkOutput(output); err != nil {
 				return err
 			}
+			if err := s.choose(&sf, &tf); err != nil {
+				return err
+			}
 			p, err := sf.plan()
 			if err != nil {
 				return err

@@ -102,6 +102,9 @@ func (f *upFlags) run(ctx context.Context, s *streams) error {
 			return usageError{err}
 		}
 	}
+	if err := s.record(f.stack, spec.Name, f.context, f.kubeconfig); err != nil {
+		return err
+	}
 
 	work := func(ctx context.Context, sink event.Sink) error {
 		r := &up.Runner{Plan: plan, Sink: sink, Parallel: f.parallel, NewInstaller: s.newInstaller(sink)}
