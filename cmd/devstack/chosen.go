@@ -13,9 +13,9 @@ func (s *streams) choose(sf *stackFlags, tf *targetFlags) error {
 	if err != nil {
 		return err
 	}
-	f := applied.Flags{Profile: sf.profile, Files: sf.files, Sets: sf.sets, Only: sf.only}
+	f := applied.Flags{Stack: sf.applied()}
 	if tf != nil {
-		f.Cluster, f.Context, f.Kubeconfig = tf.name, tf.context, tf.kubeconfig
+		f.Target = applied.Target{Cluster: tf.name, Context: tf.context, Kubeconfig: tf.kubeconfig}
 	}
 	c := applied.Choose(f, rec, stack.DefaultProfile)
 	sf.profile, sf.files, sf.sets, sf.only = c.Profile, c.Files, c.Sets, c.Only
@@ -28,6 +28,10 @@ func (s *streams) choose(sf *stackFlags, tf *targetFlags) error {
 // record remembers what up applies, before it touches anything, so that a
 // status, down or reset after an interrupted up still finds its cluster.
 func (s *streams) record(sf stackFlags, cluster, context, kubeconfig string) error {
-	return applied.Save(s.env.StateDir, applied.Record{Profile: sf.profile, Files: sf.files, Sets: sf.sets, Only: sf.only,
-		Cluster: cluster, Context: context, Kubeconfig: kubeconfig})
+	return applied.Save(s.env.StateDir, applied.Record{Stack: sf.applied(),
+		Target: applied.Target{Cluster: cluster, Context: context, Kubeconfig: kubeconfig}})
+}
+
+func (f stackFlags) applied() applied.Stack {
+	return applied.Stack{Profile: f.profile, Files: f.files, Sets: f.sets, Only: f.only}
 }

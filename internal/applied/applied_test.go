@@ -8,31 +8,31 @@ import (
 )
 
 func TestChoose(t *testing.T) {
-	kindUp := &Record{Profile: "minimal", Files: []string{"/w/extra.yaml"}, Sets: []string{"redis.replicas=2"}, Cluster: "team"}
-	ctxUp := &Record{Profile: "dev", Context: "prod-eu", Kubeconfig: "/w/kc"}
+	minimal := Stack{Profile: "minimal", Files: []string{"/w/extra.yaml"}, Sets: []string{"redis.replicas=2"}}
+	team := Target{Cluster: "team"}
+	prodEU := Target{Context: "prod-eu", Kubeconfig: "/w/kc"}
+	kindUp := &Record{Stack: minimal, Target: team}
+	ctxUp := &Record{Stack: Stack{Profile: "dev"}, Target: prodEU}
 	cases := []struct {
 		name  string
 		flags Flags
 		rec   *Record
 		want  Choice
 	}{
-		{"nothing recorded: the default", Flags{}, nil, Choice{Profile: "dev"}},
-		{"nothing given: the record", Flags{}, kindUp,
-			Choice{Profile: "minimal", Files: []string{"/w/extra.yaml"}, Sets: []string{"redis.replicas=2"}, Cluster: "team", FromRecord: true}},
-		{"a profile flag: the flags' stack, the record's cluster", Flags{Profile: "prod"}, kindUp,
-			Choice{Profile: "prod", Cluster: "team"}},
-		{"a file alone: the default profile under it", Flags{Files: []string{"/w/mine.yaml"}}, kindUp,
-			Choice{Profile: "dev", Files: []string{"/w/mine.yaml"}, Cluster: "team"}},
-		{"--only alone is a stack of its own", Flags{Only: []string{"redis"}}, kindUp,
-			Choice{Profile: "dev", Only: []string{"redis"}, Cluster: "team"}},
-		{"--name over the record", Flags{Cluster: "other"}, kindUp,
-			Choice{Profile: "minimal", Files: []string{"/w/extra.yaml"}, Sets: []string{"redis.replicas=2"}, Cluster: "other", FromRecord: true}},
-		{"the record's context", Flags{}, ctxUp,
-			Choice{Profile: "dev", Context: "prod-eu", Kubeconfig: "/w/kc", FromRecord: true}},
-		{"--name over a recorded context: the kind cluster", Flags{Cluster: "devstack"}, ctxUp,
-			Choice{Profile: "dev", Cluster: "devstack", FromRecord: true}},
-		{"--context over a recorded kind cluster", Flags{Context: "staging"}, kindUp,
-			Choice{Profile: "minimal", Files: []string{"/w/extra.yaml"}, Sets: []string{"redis.replicas=2"}, Context: "staging", FromRecord: true}},
+		{"nothing recorded: the default", Flags{}, nil, Choice{Stack: Stack{Profile: "dev"}}},
+		{"nothing given: the record", Flags{}, kindUp, Choice{minimal, team, true}},
+		{"a profile flag: the flags' stack, the record's cluster", Flags{Stack: Stack{Profile: "prod"}}, kindUp,
+			Choice{Stack{Profile: "prod"}, team, false}},
+		{"a file alone: the default profile under it", Flags{Stack: Stack{Files: []string{"/w/mine.yaml"}}}, kindUp,
+			Choice{Stack{Profile: "dev", Files: []string{"/w/mine.yaml"}}, team, false}},
+		{"--only alone is a stack of its own", Flags{Stack: Stack{Only: []string{"redis"}}}, kindUp,
+			Choice{Stack{Profile: "dev", Only: []string{"redis"}}, team, false}},
+		{"--name over the record", Flags{Target: Target{Cluster: "other"}}, kindUp, Choice{minimal, Target{Cluster: "other"}, true}},
+		{"the record's context", Flags{}, ctxUp, Choice{Stack{Profile: "dev"}, prodEU, true}},
+		{"--name over a recorded context: the kind cluster", Flags{Target: Target{Cluster: "devstack"}}, ctxUp,
+			Choice{Stack{Profile: "dev"}, Target{Cluster: "devstack"}, true}},
+		{"--context over a recorded kind cluster", Flags{Target: Target{Context: "staging"}}, kindUp,
+			Choice{minimal, Target{Context: "staging"}, true}},
 	}
 	for _, tc := range cases {
 		if got := Choose(tc.flags, tc.rec, "dev"); !reflect.DeepEqual(got, tc.want) {
@@ -47,7 +47,7 @@ func TestSaveLoad(t *testing.T) {
 		t.Fatalf("empty state dir: %v %v", r, err)
 	}
 	wd, _ := os.Getwd()
-	if err := Save(dir, Record{Profile: "applied_test.go", Files: []string{"testdata/x.yaml"}, Cluster: "team"}); err != nil {
+	if err := Save(dir, Record{Stack: Stack{Profile: "applied_test.go", Files: []string{"testdata/x.yaml"}}, Target: Target{Cluster: "team"}}); err != nil {
 		t.Fatal(err)
 	}
 	r, err := Load(dir)
@@ -55,7 +55,7 @@ func TestSaveLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A profile file and overlay files are remembered by absolute path.
-	want := Record{Profile: filepath.Join(wd, "applied_test.go"), Files: []string{filepath.Join(wd, "testdata/x.yaml")}, Cluster: "team"}
+	want := Record{Stack: Stack{Profile: filepath.Join(wd, "applied_test.go"), Files: []string{filepath.Join(wd, "testdata/x.yaml")}}, Target: Target{Cluster: "team"}}
 	if !reflect.DeepEqual(*r, want) {
 		t.Errorf("loaded %+v, want %+v", *r, want)
 	}

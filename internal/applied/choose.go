@@ -1,54 +1,55 @@
 package applied
 
-// Flags are what the command line said; a zero field was not given.
-type Flags struct {
-	Profile string
-	Files   []string
-	Sets    []string
-	Only    []string
-	// Cluster is --name.
-	Cluster    string
-	Context    string
-	Kubeconfig string
+// Stack is what chooses the stack: --profile, -f, --set, --only.
+type Stack struct {
+	Profile string   `json:"profile"`
+	Files   []string `json:"files,omitempty"`
+	Sets    []string `json:"sets,omitempty"`
+	Only    []string `json:"only,omitempty"`
 }
 
-// Choice is what a command acts on.
+func (s Stack) given() bool {
+	return s.Profile != "" || len(s.Files) > 0 || len(s.Sets) > 0 || len(s.Only) > 0
+}
+
+// Target is the cluster: a kind cluster's name, or an existing context.
+type Target struct {
+	// Cluster is the kind cluster's name; empty with Context.
+	Cluster    string `json:"cluster,omitempty"`
+	Context    string `json:"context,omitempty"`
+	Kubeconfig string `json:"kubeconfig,omitempty"`
+}
+
+// Flags are what the command line said; a zero field was not given.
+type Flags struct {
+	Stack
+	Target
+}
+
+// Choice is what a command acts on. An empty Cluster without Context
+// means the plan's own kind cluster (its cluster.name, else "devstack").
 type Choice struct {
-	Profile string
-	Files   []string
-	Sets    []string
-	Only    []string
-	// Cluster is the kind cluster's name; empty means the plan's own
-	// (its cluster.name, else "devstack"). Empty with Context.
-	Cluster    string
-	Context    string
-	Kubeconfig string
-	// FromRecord says the stack came from the record (for messages).
+	Stack
+	Target
+	// FromRecord says the stack came from the record.
 	FromRecord bool
 }
 
 // Choose is the rule every command follows: the flag, then the record,
-// then the default. The stack (profile, files, --set, --only) is chosen
-// whole: a command given any of them describes its stack itself rather
-// than patching what up applied. The cluster likewise: --name or
-// --context, else the record's, else the plan's kind cluster.
+// then the default. The stack is chosen whole: a command given any of its
+// flags describes its stack itself rather than patching what up applied.
+// The cluster likewise: --name or --context, else the record's, else the
+// plan's kind cluster.
 func Choose(f Flags, rec *Record, defaultProfile string) Choice {
-	var c Choice
-	switch {
-	case f.Profile != "" || len(f.Files) > 0 || len(f.Sets) > 0 || len(f.Only) > 0 || rec == nil:
-		c.Profile, c.Files, c.Sets, c.Only = f.Profile, f.Files, f.Sets, f.Only
-	default:
-		c.Profile, c.Files, c.Sets, c.Only = rec.Profile, rec.Files, rec.Sets, rec.Only
-		c.FromRecord = true
+	c := Choice{Stack: f.Stack, Target: f.Target}
+	if !f.Stack.given() && rec != nil {
+		c.Stack, c.FromRecord = rec.Stack, true
 	}
 	if c.Profile == "" {
 		c.Profile = defaultProfile
 	}
-	switch {
-	case f.Cluster != "" || f.Context != "":
-		c.Cluster, c.Context, c.Kubeconfig = f.Cluster, f.Context, f.Kubeconfig
-	case rec != nil:
-		c.Cluster, c.Context, c.Kubeconfig = rec.Cluster, rec.Context, rec.Kubeconfig
+	if f.Cluster == "" && f.Context == "" && rec != nil {
+		c.Target = rec.Target
 	}
 	return c
 }

@@ -15,16 +15,9 @@ const File = "applied.json"
 
 // Record is what one `up` applied.
 type Record struct {
-	Profile string   `json:"profile"`
-	Files   []string `json:"files,omitempty"`
-	Sets    []string `json:"sets,omitempty"`
-	Only    []string `json:"only,omitempty"`
-	// Cluster is the kind cluster's name; empty with Context.
-	Cluster string `json:"cluster,omitempty"`
-	// Context and Kubeconfig are the existing cluster of `up --context`.
-	Context    string    `json:"context,omitempty"`
-	Kubeconfig string    `json:"kubeconfig,omitempty"`
-	Time       time.Time `json:"time"`
+	Stack
+	Target
+	Time time.Time `json:"time"`
 }
 
 // Load reads the record of stateDir; nil without error when there is none.
