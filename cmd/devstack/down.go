@@ -22,6 +22,11 @@ containers again and converges. devstack reset deletes the cluster instead.`,
   devstack down --name team`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			release, err := s.lock()
+			if err != nil {
+				return err
+			}
+			defer release()
 			if err := s.choose(&stackFlags{}, &tf); err != nil {
 				return err
 			}

@@ -46,6 +46,11 @@ foundation and the cluster.`,
 			if err := confirm(s, yes, what); err != nil {
 				return err
 			}
+			release, err := s.lock()
+			if err != nil {
+				return err
+			}
+			defer release()
 			if err := s.choose(&sf, &tf); err != nil {
 				return err
 			}

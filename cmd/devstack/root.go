@@ -38,6 +38,8 @@ type streams struct {
 	in       io.Reader
 	out, err io.Writer
 	env      env.Env
+	// args is the command line, for the state lock's holder message.
+	args []string
 }
 
 // run executes the command line args and returns the process exit code.
@@ -47,7 +49,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintln(stderr, "Error:", err)
 		return exitFailure
 	}
-	s := &streams{in: stdin, out: stdout, err: stderr, env: e}
+	s := &streams{in: stdin, out: stdout, err: stderr, env: e, args: args}
 	root := newRootCmd(s)
 	root.SetArgs(args)
 	root.SetIn(stdin)

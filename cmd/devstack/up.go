@@ -90,6 +90,11 @@ func (f *upFlags) run(ctx context.Context, s *streams) error {
 	if err := paths.Ensure(stateDir); err != nil {
 		return err
 	}
+	release, err := s.lock()
+	if err != nil {
+		return err
+	}
+	defer release()
 	var dnsCfg dns.Config
 	if !f.noDNS {
 		if dnsCfg, err = (dns.Config{Addr: f.dnsAddr, Domains: []string{plan.Domain}}).Normalize(); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"slices"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"github.com/devstack-dev/devstack/internal/event"
 	"github.com/devstack-dev/devstack/internal/kind"
 	"github.com/devstack-dev/devstack/internal/stack"
+	"github.com/devstack-dev/devstack/internal/statelock"
 	"github.com/devstack-dev/devstack/internal/up"
 )
 
@@ -95,13 +97,28 @@ func (r Reset) Run(ctx context.Context) (Result, error) {
 		res.StateKept = true
 		return res, &IncompleteError{Errs: errs}
 	}
-	if _, err := os.Stat(r.StateDir); err == nil {
-		if err := os.RemoveAll(r.StateDir); err != nil {
-			return res, &IncompleteError{Errs: []error{fmt.Errorf("removing %s: %w", r.StateDir, err)}}
-		}
+	entries, err := os.ReadDir(r.StateDir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return res, nil
+	}
+	if err := os.RemoveAll(r.StateDir); err != nil {
+		return res, &IncompleteError{Errs: []error{fmt.Errorf("removing %s: %w", r.StateDir, err)}}
+	}
+	if recordsAnything(entries) {
 		res.Removed = append(res.Removed, "state directory "+r.StateDir)
 	}
 	return res, nil
+}
+
+// recordsAnything is false for a state directory that holds only lock
+// files (this run's own, the resolver's unheld one): it held nothing.
+func recordsAnything(entries []fs.DirEntry) bool {
+	for _, e := range entries {
+		if n := e.Name(); n != statelock.File && n != dns.LockFile {
+			return true
+		}
+	}
+	return false
 }
 
 // deleteClusters deletes the recorded clusters and the named one. When
