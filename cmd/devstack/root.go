@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -40,16 +41,45 @@ type streams struct {
 	env      env.Env
 	// args is the command line, for the state lock's holder message.
 	args []string
+	// intr routes Ctrl-C; nil when the process takes no signals (tests).
+	intr *interrupter
 }
 
-// run executes the command line args and returns the process exit code.
+// process is what main hands the command line: its arguments, files,
+// signals and how to stop at once.
+type process struct {
+	args     []string
+	in       io.Reader
+	out, err io.Writer
+	// signals are Ctrl-C and SIGTERM; nil takes none.
+	signals <-chan os.Signal
+	exit    func(int)
+}
+
+// run executes the command line args without signals and returns the
+// process exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return runProcess(ctx, process{args: args, in: stdin, out: stdout, err: stderr})
+}
+
+// runProcess executes p's command line and returns the exit code.
+func runProcess(ctx context.Context, p process) int {
+	args, stdin, stdout, stderr := p.args, p.in, p.out, p.err
 	e, err := env.FromProcess()
 	if err != nil {
 		fmt.Fprintln(stderr, "Error:", err)
 		return exitFailure
 	}
 	s := &streams{in: stdin, out: stdout, err: stderr, env: e, args: args}
+	if p.signals != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		s.intr = &interrupter{cancel: cancel, stderr: stderr, exit: p.exit}
+		done := make(chan struct{})
+		defer close(done)
+		go s.intr.watch(p.signals, done)
+	}
 	root := newRootCmd(s)
 	root.SetArgs(args)
 	root.SetIn(stdin)

@@ -139,6 +139,11 @@ func (f *upFlags) run(ctx context.Context, s *streams) error {
 	case f.output == "json":
 		_, err = tui.RunJSON(ctx, opts, work)
 	case !f.noTUI && tui.Interactive(s.out, s.env.Getenv):
+		if s.intr != nil {
+			var back func()
+			opts.Interrupts, back = s.intr.toView()
+			defer back()
+		}
 		_, err = tui.Run(ctx, opts, work)
 	default:
 		_, err = tui.RunPlain(ctx, opts, work)

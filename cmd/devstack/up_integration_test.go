@@ -1,16 +1,20 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/devstack-dev/devstack/internal/env"
 	"github.com/devstack-dev/devstack/internal/status"
 	"github.com/devstack-dev/devstack/internal/testcluster"
+	"github.com/devstack-dev/devstack/internal/tui"
 )
 
 // writeProfile writes a standalone profile of the installer's own test
@@ -64,6 +68,10 @@ func TestIntegrationUpContext(t *testing.T) {
 	t.Setenv(env.EnvOSRoot, t.TempDir())
 	profile := writeProfile(t)
 	target := []string{"--profile", profile, "--context", c.Context, "--kubeconfig", c.Kubeconfig}
+
+	// Ctrl-C while the first component installs: the run stops cleanly,
+	// says how to resume, and the next up (below) recovers.
+	interruptedUp(t, append([]string{"up", "--no-tui", "--no-dns", "--timeout", "90s"}, target...))
 
 	out, errOut, code := devstack(t, append([]string{"up", "--no-tui", "--no-dns", "--timeout", "90s"}, target...)...)
 	if code != 0 {
@@ -144,4 +152,30 @@ func hasLine(out string, fields ...string) bool {
 		}
 	}
 	return false
+}
+
+// interruptedUp runs up with the process's signal seam and sends one
+// SIGINT once a component is being installed.
+func interruptedUp(t *testing.T, args []string) {
+	t.Helper()
+	sigs := make(chan os.Signal, 1)
+	var out, errOut lockedBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- runProcess(context.Background(), process{args: args, in: strings.NewReader(""), out: &out, err: &errOut,
+			signals: sigs, exit: func(c int) { t.Errorf("stopped at once with %d after one Ctrl-C", c) }})
+	}()
+	deadline := time.Now().Add(2 * time.Minute)
+	for !strings.Contains(out.String(), "component operator") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	sigs <- syscall.SIGINT
+	select {
+	case code := <-done:
+		if code != exitFailure || !strings.Contains(errOut.String(), tui.CancellingNotice) || !strings.Contains(errOut.String(), "run `devstack up` again to resume") {
+			t.Errorf("interrupted up: exit %d\n%s\n%s", code, out.String(), errOut.String())
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("interrupted up did not return\n%s\n%s", out.String(), errOut.String())
+	}
 }
