@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/devstack-dev/devstack/internal/dns"
 	"github.com/devstack-dev/devstack/internal/dns/osdns"
+	"github.com/devstack-dev/devstack/internal/kind"
+	"github.com/devstack-dev/devstack/internal/reset"
 )
 
 func newDNSCmd(s *streams) *cobra.Command {
@@ -249,9 +252,10 @@ Files that need root are changed through sudo, after being listed.`,
 
 func newDNSUninstallCmd(s *streams) *cobra.Command {
 	var dryRun bool
+	var tf targetFlags
 	cmd := &cobra.Command{
 		Use:   "uninstall",
-		Short: "Remove everything dns install put in the operating system",
+		Short: "Remove everything dns install put in the operating system, and the cluster's CoreDNS rewrite",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if dryRun {
@@ -269,11 +273,48 @@ func newDNSUninstallCmd(s *streams) *cobra.Command {
 			if len(rep.Applied) == 1 && len(rep.Applied[0].Changes) == 0 {
 				fmt.Fprintln(s.out, "nothing of devstack's is installed")
 			}
-			return nil
+			return s.removeClusterDNS(cmd.Context(), &tf)
 		},
 	}
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print exactly what would change, and change nothing")
+	tf.register(cmd)
 	return cmd
+}
+
+// removeClusterDNS removes the CoreDNS rewrite from the cluster up applied
+// to (or the flags name). A cluster that is not there or not running has
+// no pods to mislead: it is said, not failed.
+func (s *streams) removeClusterDNS(ctx context.Context, tf *targetFlags) error {
+	if err := s.choose(&stackFlags{}, tf); err != nil {
+		return err
+	}
+	m, err := s.manager(nil)
+	if err != nil {
+		return err
+	}
+	name := tf.clusterName(nil)
+	if tf.context == "" {
+		if st, err := m.Status(ctx, name); err != nil || st.State != kind.StateRunning {
+			fmt.Fprintf(s.out, "cluster %s is not running: no CoreDNS rewrite to remove\n", name)
+			return nil
+		}
+	}
+	t, err := tf.target(m, name)
+	if err != nil {
+		return err
+	}
+	cs, err := t.Clientset()
+	if err != nil {
+		return err
+	}
+	removed, err := reset.RemoveClusterDNS(ctx, cs)
+	if err != nil {
+		return err
+	}
+	for _, r := range removed {
+		fmt.Fprintf(s.out, "removed: %s\n", r)
+	}
+	return nil
 }
 
 // osdnsOptions shows every changeset before it is applied, sudo ones first.

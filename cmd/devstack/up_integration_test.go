@@ -1,16 +1,26 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+
+	"github.com/devstack-dev/devstack/internal/dns/coredns"
 	"github.com/devstack-dev/devstack/internal/env"
 	"github.com/devstack-dev/devstack/internal/status"
 	"github.com/devstack-dev/devstack/internal/testcluster"
@@ -116,11 +126,25 @@ func TestIntegrationUpContext(t *testing.T) {
 		t.Fatalf("after reset --tier apps: %v", installed)
 	}
 
+	// The CoreDNS rewrite up adds to a cluster: dns uninstall removes it,
+	// and so does reset.
+	cs := coreDNS(t, c.Config)
+	out, errOut, code = devstack(t, append([]string{"dns", "uninstall"}, target[2:]...)...)
+	if code != 0 || !strings.Contains(out, "removed: CoreDNS rewrite") || corefileOf(t, cs) != plainCorefile {
+		t.Fatalf("dns uninstall: exit %d\n%s\n%s\nCorefile:\n%s", code, out, errOut, corefileOf(t, cs))
+	}
+	if _, err := coredns.Configure(context.Background(), cs, []string{"local"}, coredns.Target{Namespace: "ingress", Name: "traefik"}); err != nil {
+		t.Fatal(err)
+	}
+
 	// A cluster devstack did not create is not deleted: reset uninstalls
 	// what devstack installed in it.
 	out, errOut, code = devstack(t, append([]string{"reset", "--yes"}, target...)...)
 	if code != 0 {
 		t.Fatalf("reset: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if !strings.Contains(out, "CoreDNS rewrite in kube-system/coredns (CoreDNS restarted)") || corefileOf(t, cs) != plainCorefile {
+		t.Errorf("reset left the CoreDNS rewrite:\n%s\nCorefile:\n%s", out, corefileOf(t, cs))
 	}
 	for _, c := range statusOf(t, target).Components {
 		if c.Installed {
@@ -154,28 +178,81 @@ func hasLine(out string, fields ...string) bool {
 	return false
 }
 
-// interruptedUp runs up with the process's signal seam and sends one
-// SIGINT once a component is being installed.
+// interruptedUp runs up as a process of its own (the test binary running
+// main) and sends it one SIGINT once a component is being installed: what
+// a user's Ctrl-C does. In-process, the cancelled install's goroutines
+// would outlive the run; a process takes them with it, as a real one does.
 func interruptedUp(t *testing.T, args []string) {
 	t.Helper()
-	sigs := make(chan os.Signal, 1)
-	var out, errOut lockedBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- runProcess(context.Background(), process{args: args, in: strings.NewReader(""), out: &out, err: &errOut,
-			signals: sigs, exit: func(c int) { t.Errorf("stopped at once with %d after one Ctrl-C", c) }})
-	}()
-	deadline := time.Now().Add(2 * time.Minute)
-	for !strings.Contains(out.String(), "component operator") && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), runMainEnv+"=1")
+	var errOut lockedBuffer
+	cmd.Stderr = &errOut
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
 	}
-	sigs <- syscall.SIGINT
-	select {
-	case code := <-done:
-		if code != exitFailure || !strings.Contains(errOut.String(), tui.CancellingNotice) || !strings.Contains(errOut.String(), "run `devstack up` again to resume") {
-			t.Errorf("interrupted up: exit %d\n%s\n%s", code, out.String(), errOut.String())
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	timer := time.AfterFunc(3*time.Minute, func() { cmd.Process.Kill() })
+	defer timer.Stop()
+	var out strings.Builder
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		out.WriteString(sc.Text() + "\n")
+		if strings.Contains(sc.Text(), "component operator") {
+			cmd.Process.Signal(syscall.SIGINT)
+			break
 		}
-	case <-time.After(2 * time.Minute):
-		t.Fatalf("interrupted up did not return\n%s\n%s", out.String(), errOut.String())
 	}
+	for sc.Scan() {
+		out.WriteString(sc.Text() + "\n")
+	}
+	err = cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != exitFailure || !strings.Contains(errOut.String(), tui.CancellingNotice) ||
+		!strings.Contains(errOut.String(), "run `devstack up` again to resume") {
+		t.Errorf("interrupted up: exit %d (%v)\n%s\n%s", code, err, out.String(), errOut.String())
+	}
+}
+
+const plainCorefile = ".:53 {\n    errors\n    forward . /etc/resolv.conf\n}\n"
+
+// coreDNS creates kube-system/coredns as kubeadm does (the Corefile and
+// the Deployment) with devstack's rewrite in it, as up leaves it.
+func coreDNS(t *testing.T, cfg *rest.Config) kubernetes.Interface {
+	t.Helper()
+	ctx := context.Background()
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: coredns.Namespace}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: coredns.Namespace, Name: coredns.ConfigMap}, Data: map[string]string{"Corefile": plainCorefile}}
+	if _, err := cs.CoreV1().ConfigMaps(coredns.Namespace).Create(ctx, cm, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	labels := map[string]string{"k8s-app": "kube-dns"}
+	d := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: coredns.Namespace, Name: coredns.Deployment},
+		Spec: appsv1.DeploymentSpec{Selector: &metav1.LabelSelector{MatchLabels: labels}, Template: corev1.PodTemplateSpec{
+			ObjectMeta: metav1.ObjectMeta{Labels: labels},
+			Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "coredns", Image: "coredns"}}}}}}
+	if _, err := cs.AppsV1().Deployments(coredns.Namespace).Create(ctx, d, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := coredns.Configure(ctx, cs, []string{"local"}, coredns.Target{Namespace: "ingress", Name: "traefik"}); err != nil {
+		t.Fatal(err)
+	}
+	return cs
+}
+
+func corefileOf(t *testing.T, cs kubernetes.Interface) string {
+	t.Helper()
+	cm, err := cs.CoreV1().ConfigMaps(coredns.Namespace).Get(context.Background(), coredns.ConfigMap, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cm.Data["Corefile"]
 }

@@ -160,6 +160,12 @@ func (r Reset) unconfigureCoreDNS(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("removing the CoreDNS rewrite: %w", err)
 	}
+	return RemoveClusterDNS(ctx, cs)
+}
+
+// RemoveClusterDNS removes the CoreDNS rewrite `up` added, restarting
+// CoreDNS, and lists it; a cluster without CoreDNS has nothing to remove.
+func RemoveClusterDNS(ctx context.Context, cs kubernetes.Interface) ([]string, error) {
 	changed, err := coredns.Unconfigure(ctx, cs)
 	switch {
 	case apierrors.IsNotFound(err):
