@@ -93,6 +93,12 @@ func (in *Installer) get(ctx context.Context, t *target) (*unstructured.Unstruct
 			return nil, fmt.Errorf("kind %s is not known to the cluster yet: %w", t.gvk.Kind, err)
 		}
 		t.gvr = m.Resource
+		// The catalog names a namespace for every wait entry (the
+		// component's, by default); a cluster-scoped kind has none, and a
+		// namespaced GET of it answers 404 forever.
+		if m.Scope.Name() == meta.RESTScopeNameRoot {
+			t.namespace = ""
+		}
 	}
 	if t.namespace == "" {
 		return in.dynamic.Resource(t.gvr).Get(ctx, t.name, metav1.GetOptions{})
