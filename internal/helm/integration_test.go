@@ -170,11 +170,10 @@ func TestIntegrationUninstall(t *testing.T) {
 	if err := runPlan(ctx, t, in, nil, op, w).Err(); err != nil {
 		t.Fatal(err)
 	}
-	if err := in.Uninstall(ctx, w); err != nil {
-		t.Fatal(err)
-	}
-	if err := in.Uninstall(ctx, op); err != nil {
-		t.Fatal(err)
+	for _, c := range []stack.Planned{w, op} {
+		if existed, err := in.Uninstall(ctx, c); err != nil || !existed {
+			t.Fatalf("uninstall %s: existed %v, %v", c.Name, existed, err)
+		}
 	}
 	for _, name := range []string{"operator", "gadget"} {
 		if r := releaseOf(t, in, ns, name); r != nil {
@@ -191,8 +190,8 @@ func TestIntegrationUninstall(t *testing.T) {
 	if _, err := in.dynamic.Resource(crds).Get(ctx, "gizmos."+ns+".test.devstack.dev", metav1.GetOptions{}); err == nil {
 		t.Error("the operator's templated CRD is still there")
 	}
-	if err := in.Uninstall(ctx, op); err != nil {
-		t.Errorf("uninstalling a missing release: %v", err)
+	if existed, err := in.Uninstall(ctx, op); err != nil || existed {
+		t.Errorf("uninstalling a missing release: existed %v, %v; want false, nil", existed, err)
 	}
 	if st, err := in.Status(ctx, op); err != nil || st.Installed {
 		t.Errorf("status after uninstall: %+v, %v", st, err)
@@ -247,7 +246,7 @@ func TestIntegrationWaitClusterScoped(t *testing.T) {
 	if st, err := in.Status(ctx, w); err != nil || !st.Ready {
 		t.Errorf("status = %+v, %v; want ready", st, err)
 	}
-	if err := in.Uninstall(ctx, w); err != nil {
+	if _, err := in.Uninstall(ctx, w); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := in.dynamic.Resource(clusterWidgetGVR).Get(ctx, ns+"-store", metav1.GetOptions{}); err == nil {

@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/devstack-dev/devstack/internal/stack"
 )
@@ -25,6 +26,8 @@ type target struct {
 	condition string
 	// keep marks resources Helm leaves behind on uninstall.
 	keep bool
+	// uid is the object's UID when read before its deletion.
+	uid types.UID
 }
 
 func (t target) ref() string { return strings.ToLower(t.gvk.Kind) + "/" + t.name }
