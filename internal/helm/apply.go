@@ -213,7 +213,10 @@ func (in *Installer) ensureNamespace(ctx context.Context, ns string) error {
 	if !apierrors.IsNotFound(err) {
 		return fmt.Errorf("reading namespace %s: %w", ns, err)
 	}
-	_, err = in.clientset.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{})
+	// The label tells a reset which namespaces are devstack's to offer
+	// for removal.
+	_, err = in.clientset.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns,
+		Labels: map[string]string{LabelCreated: "true"}}}, metav1.CreateOptions{})
 	if err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("creating namespace %s: %w", ns, err)
 	}

@@ -20,33 +20,7 @@ import (
 // which nothing gives an address, is not waited on.
 func TestIntegrationClaimsBindAtFirstConsumer(t *testing.T) {
 	_, in, ns, ctx := integrationSetup(t)
-	class := ns + "-local"
-	wffc := storagev1.VolumeBindingWaitForFirstConsumer
-	if _, err := in.clientset.StorageV1().StorageClasses().Create(ctx, &storagev1.StorageClass{
-		ObjectMeta: metav1.ObjectMeta{Name: class}, Provisioner: "kubernetes.io/no-provisioner", VolumeBindingMode: &wffc,
-	}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = in.clientset.StorageV1().StorageClasses().Delete(context.Background(), class, metav1.DeleteOptions{})
-	})
-	// A volume the scheduler can pick for the claim (no provisioner here).
-	pv := &corev1.PersistentVolume{
-		ObjectMeta: metav1.ObjectMeta{Name: ns + "-pv"},
-		Spec: corev1.PersistentVolumeSpec{
-			Capacity:               corev1.ResourceList{corev1.ResourceStorage: resource.MustParse("1Gi")},
-			AccessModes:            []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
-			StorageClassName:       class,
-			PersistentVolumeSource: corev1.PersistentVolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: "/tmp/" + ns}},
-		},
-	}
-	if _, err := in.clientset.CoreV1().PersistentVolumes().Create(ctx, pv, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = in.clientset.CoreV1().PersistentVolumes().Delete(context.Background(), pv.Name, metav1.DeleteOptions{})
-	})
-
+	class := localVolume(ctx, t, in, ns)
 	c := component("db", "store", ns, map[string]any{"storageClass": class})
 	if got, err := in.Apply(ctx, c); err != nil || got != Installed {
 		t.Fatalf("%q, %v; want installed", got, err)
@@ -167,4 +141,37 @@ func TestIntegrationReadySinceNodeStart(t *testing.T) {
 	if st, err := after.Status(ctx, c); err != nil || !st.Ready {
 		t.Errorf("status after the kubelet re-reported = %+v, %v; want ready", st, err)
 	}
+}
+
+// localVolume creates a storage class that binds at first consumer and one
+// volume of it the scheduler can pick (there is no provisioner here), and
+// returns the class.
+func localVolume(ctx context.Context, t *testing.T, in *Installer, ns string) string {
+	t.Helper()
+	class := ns + "-local"
+	wffc := storagev1.VolumeBindingWaitForFirstConsumer
+	if _, err := in.clientset.StorageV1().StorageClasses().Create(ctx, &storagev1.StorageClass{
+		ObjectMeta: metav1.ObjectMeta{Name: class}, Provisioner: "kubernetes.io/no-provisioner", VolumeBindingMode: &wffc,
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = in.clientset.StorageV1().StorageClasses().Delete(context.Background(), class, metav1.DeleteOptions{})
+	})
+	pv := &corev1.PersistentVolume{
+		ObjectMeta: metav1.ObjectMeta{Name: ns + "-pv"},
+		Spec: corev1.PersistentVolumeSpec{
+			Capacity:               corev1.ResourceList{corev1.ResourceStorage: resource.MustParse("1Gi")},
+			AccessModes:            []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
+			StorageClassName:       class,
+			PersistentVolumeSource: corev1.PersistentVolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: "/tmp/" + ns}},
+		},
+	}
+	if _, err := in.clientset.CoreV1().PersistentVolumes().Create(ctx, pv, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = in.clientset.CoreV1().PersistentVolumes().Delete(context.Background(), pv.Name, metav1.DeleteOptions{})
+	})
+	return class
 }
