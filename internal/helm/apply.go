@@ -246,7 +246,9 @@ func normalizeValues(v map[string]any) (map[string]any, error) {
 func (in *Installer) converged(ctx context.Context, cfg *action.Configuration, c stack.Planned, rel *release.Release) (string, error) {
 	all, err := manifestTargets(cfg, rel.Manifest)
 	if err != nil {
-		return "", err
+		// A kind of the manifest is gone (its CRD deleted by hand): the
+		// upgrade says whether it can be repaired.
+		return err.Error(), nil
 	}
 	o := in.observe(ctx, waitTargets(all, c))
 	if ctx.Err() != nil {
