@@ -228,6 +228,7 @@ func TestIntegrationWaitClusterScoped(t *testing.T) {
 	op := component("operator", "operator", ns, nil)
 	w := component("store", "widget", ns, map[string]any{"clusterWidget": true}, "operator")
 	w.Wait = []stack.WaitFor{{APIVersion: "test.devstack.dev/v1", Kind: "ClusterWidget", Name: ns + "-store", Namespace: ns}}
+	w.TimeoutSeconds = 30
 	rep := runPlan(ctx, t, in, rec, op, w)
 	if err := rep.Err(); err != nil {
 		t.Fatalf("%v (progress %q)", err, progressOf(rec, "store"))
