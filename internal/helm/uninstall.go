@@ -78,6 +78,9 @@ func (in *Installer) Uninstall(parent context.Context, c stack.Planned) (existed
 func (in *Installer) waitDeleted(ctx, parent context.Context, name string, ts []target, timeout time.Duration, report func(string)) error {
 	interval := 100 * time.Millisecond
 	last := ""
+	// What holds each object, as last read: a read the deadline cut short
+	// says nothing new.
+	held := map[string]string{}
 	for {
 		var left []target
 		var names, holders []string
@@ -86,9 +89,13 @@ func (in *Installer) waitDeleted(ctx, parent context.Context, name string, ts []
 			if apierrors.IsNotFound(err) || (err == nil && ts[i].uid != "" && obj.GetUID() != ts[i].uid) {
 				continue
 			}
+			ref := ts[i].ref()
+			if err == nil || ctx.Err() == nil {
+				held[ref] = ref + " " + heldBy(obj, err)
+			}
 			left = append(left, ts[i])
-			names = append(names, ts[i].ref())
-			holders = append(holders, ts[i].ref()+" "+heldBy(obj, err))
+			names = append(names, ref)
+			holders = append(holders, firstNonEmpty(held[ref], ref))
 		}
 		if len(left) == 0 {
 			return nil
