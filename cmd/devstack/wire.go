@@ -26,7 +26,7 @@ func (k kindCluster) Ensure(ctx context.Context) (up.Target, error) {
 	if err != nil {
 		return up.Target{}, err
 	}
-	return up.Target{Kubeconfig: res.Kubeconfig, Context: res.Context}, nil
+	return up.Target{Kubeconfig: res.Kubeconfig, Context: res.Context, ReadySince: res.NodesStartedAt}, nil
 }
 
 // helmInstaller adapts the Helm installer to the scheduler's outcome.
@@ -42,7 +42,8 @@ func (h helmInstaller) Apply(ctx context.Context, c stack.Planned) (dag.Outcome,
 
 // newHelm connects the Helm installer to a target.
 func (s *streams) newHelm(t up.Target, sink event.Sink) (*helm.Installer, error) {
-	return helm.New(helm.Options{Kubeconfig: t.Kubeconfig, Context: t.Context, CacheDir: s.env.CacheDir, ChartFS: profiles.FS, Sink: sink})
+	return helm.New(helm.Options{Kubeconfig: t.Kubeconfig, Context: t.Context, CacheDir: s.env.CacheDir,
+		ChartFS: profiles.FS, Sink: sink, ReadySince: t.ReadySince})
 }
 
 func (s *streams) newInstaller(sink event.Sink) func(context.Context, up.Target) (up.Installer, error) {

@@ -78,6 +78,9 @@ func Collect(ctx context.Context, s Source) (*Report, error) {
 		}
 		rep.Cluster = &st
 		reachable = st.State == kind.StateRunning
+		// Pod statuses from before the nodes last started are stale: the
+		// same readiness rule as up's.
+		s.Target.ReadySince = st.NodesStartedAt()
 	}
 	if s.TargetErr == nil {
 		rep.Context = s.Target.Context

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/devstack-dev/devstack/internal/helm"
 	"github.com/devstack-dev/devstack/internal/kind"
@@ -14,8 +15,12 @@ import (
 
 type cluster kind.State
 
+// started is when the fake cluster's node last started.
+var started = time.Date(2026, 12, 2, 1, 0, 0, 0, time.UTC)
+
 func (c cluster) Status(_ context.Context, name string) (kind.ClusterStatus, error) {
-	return kind.ClusterStatus{Name: name, State: kind.State(c)}, nil
+	return kind.ClusterStatus{Name: name, State: kind.State(c),
+		Nodes: []kind.Container{{Name: name + "-control-plane", Running: kind.State(c) == kind.StateRunning, StartedAt: started}}}, nil
 }
 
 type releases map[string]helm.Status
@@ -62,7 +67,14 @@ func TestCollect(t *testing.T) {
 			rep, err := Collect(context.Background(), Source{
 				Plan: plan(), Cluster: tc.cluster, ClusterName: "e2e",
 				Target: up.Target{Context: "kind-e2e"}, TargetErr: tc.targetErr,
-				Connect:  func(up.Target) (Releases, error) { return tc.releases, nil },
+				Connect: func(t up.Target) (Releases, error) {
+					// Readiness counts only pod statuses written since the
+					// nodes last started, as up's does.
+					if tc.cluster != nil && !t.ReadySince["e2e-control-plane"].Equal(started) {
+						return nil, errors.New("ReadySince not passed")
+					}
+					return tc.releases, nil
+				},
 				StateDir: t.TempDir(), OSRoot: t.TempDir(),
 			})
 			if err != nil {
