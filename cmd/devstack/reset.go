@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/devstack-dev/devstack/internal/helm"
 	"github.com/devstack-dev/devstack/internal/reset"
 	"github.com/devstack-dev/devstack/internal/stack"
 	"github.com/devstack-dev/devstack/internal/tui"
@@ -19,7 +20,7 @@ import (
 func newResetCmd(s *streams) *cobra.Command {
 	var sf stackFlags
 	var tf targetFlags
-	var yes bool
+	var yes, keepData bool
 	var tier string
 	cmd := &cobra.Command{
 		Use:   "reset",
@@ -39,13 +40,6 @@ foundation and the cluster.`,
 			if tier != "" && tier != string(stack.TierApps) {
 				return usagef("--tier takes %q (the foundation goes with the cluster: use reset without --tier)", stack.TierApps)
 			}
-			what := "delete devstack's cluster, stop its resolver, undo its DNS set-up and remove its state"
-			if tier != "" {
-				what = "uninstall the application tier"
-			}
-			if err := confirm(s, yes, what); err != nil {
-				return err
-			}
 			release, err := s.lock()
 			if err != nil {
 				return err
@@ -54,24 +48,52 @@ foundation and the cluster.`,
 			if err := s.choose(&sf, &tf); err != nil {
 				return err
 			}
-			var p *stack.Plan
-			if tier != "" || tf.context != "" {
-				var err error
-				if p, err = sf.plan(); err != nil {
+			if tier == "" && tf.context == "" {
+				if err := confirm(s, yes, "delete devstack's cluster, stop its resolver, undo its DNS set-up and remove its state"); err != nil {
 					return err
 				}
+				return s.resetAll(cmd.Context(), reset.Reset{})
+			}
+			// An existing cluster is not devstack's to delete: its releases
+			// are removed instead, all of them or one tier.
+			p, err := sf.plan()
+			if err != nil {
+				return err
 			}
 			if tier != "" {
+				if err := confirm(s, yes, "uninstall the application tier"); err != nil {
+					return err
+				}
 				return s.resetTier(cmd.Context(), p, stack.Tier(tier), &tf)
 			}
-			return s.resetAll(cmd.Context(), p, &tf)
+			r, err := s.contextReset(cmd.Context(), p, &tf, keepData)
+			if err != nil {
+				return err
+			}
+			what := fmt.Sprintf("uninstall devstack's releases from context %s, remove its CoreDNS rewrite, stop its resolver, undo its DNS set-up and remove its state", tf.context)
+			if len(r.Remove) > 0 {
+				what += ", and remove what Helm leaves behind:\n" + bullets(r.Remove) + "\n"
+			}
+			if err := confirm(s, yes, what); err != nil {
+				return err
+			}
+			return s.resetAll(cmd.Context(), r)
 		},
 	}
 	sf.register(cmd)
 	tf.register(cmd)
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
 	cmd.Flags().StringVar(&tier, "tier", "", "only uninstall this tier (apps), keeping the foundation")
+	cmd.Flags().BoolVar(&keepData, "keep-data", false, "with --context: keep the volume claims of the releases' StatefulSets")
 	return cmd
+}
+
+func bullets(ls []helm.Leftover) string {
+	var b strings.Builder
+	for _, l := range ls {
+		fmt.Fprintf(&b, "  - %s\n", l)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // confirm asks on a terminal; without one, --yes is required (exit 2), so
@@ -92,29 +114,44 @@ func confirm(s *streams, yes bool, what string) error {
 	return nil
 }
 
-// resetAll removes everything devstack made and lists what it removed.
-// With --context the cluster is not devstack's to delete: its releases
-// and the CoreDNS rewrite are removed instead.
-func (s *streams) resetAll(ctx context.Context, p *stack.Plan, tf *targetFlags) error {
-	r := reset.Reset{StateDir: s.env.StateDir, OSRoot: s.env.OSRoot, OS: s.osdnsOptions(), Name: tf.name}
-	if tf.context == "" {
+// resetAll runs r on this machine, deleting devstack's kind clusters
+// unless r targets a --context cluster, and lists what it removed.
+func (s *streams) resetAll(ctx context.Context, r reset.Reset) error {
+	r.StateDir, r.OSRoot, r.OS = s.env.StateDir, s.env.OSRoot, s.osdnsOptions()
+	if r.Uninstaller == nil {
 		m, err := s.manager(nil)
 		if err != nil {
 			return err
 		}
 		r.Clusters = m
-	} else {
-		t := up.Target{Kubeconfig: tf.kubeconfig, Context: tf.context}
-		in, err := s.newHelm(t, nil)
-		if err != nil {
-			return err
-		}
-		r.Plan, r.Uninstaller, r.Sink = p, in, tui.NewPlain(s.out)
-		r.ClusterDNS = t.Clientset
 	}
 	res, err := r.Run(ctx)
 	fmt.Fprint(s.out, reset.Describe(res.Removed))
 	return err
+}
+
+// contextReset is the reset of a --context cluster: its releases, the
+// CoreDNS rewrite, and what Helm leaves behind of them (listed now, while
+// the releases still say what they ran; claims kept with keepData).
+func (s *streams) contextReset(ctx context.Context, p *stack.Plan, tf *targetFlags, keepData bool) (reset.Reset, error) {
+	t := up.Target{Kubeconfig: tf.kubeconfig, Context: tf.context}
+	in, err := s.newHelm(t, tui.NewPlain(s.out))
+	if err != nil {
+		return reset.Reset{}, err
+	}
+	found, err := in.Leftovers(ctx, p.Components)
+	if err != nil {
+		return reset.Reset{}, err
+	}
+	r := reset.Reset{Plan: p, Uninstaller: in, Sink: tui.NewPlain(s.out), ClusterDNS: t.Clientset, Leftovers: in}
+	for _, l := range found {
+		if keepData && l.Data() {
+			fmt.Fprintf(s.out, "Keeping %s (--keep-data)\n", l)
+			continue
+		}
+		r.Remove = append(r.Remove, l)
+	}
+	return r, nil
 }
 
 // resetTier uninstalls the releases of one tier in reverse dependency order.

@@ -146,6 +146,23 @@ func TestIntegrationUpContext(t *testing.T) {
 	if !strings.Contains(out, "CoreDNS rewrite in kube-system/coredns (CoreDNS restarted)") || corefileOf(t, cs) != plainCorefile {
 		t.Errorf("reset left the CoreDNS rewrite:\n%s\nCorefile:\n%s", out, corefileOf(t, cs))
 	}
+	// Only the release that still existed is listed; what Helm leaves
+	// (the namespaces devstack created, the chart's CRDs) is listed first,
+	// then removed.
+	if !strings.Contains(out, "  - release operator") || strings.Contains(out, "release app") || strings.Contains(out, "release widget") {
+		t.Errorf("reset lists releases that were not there:\n%s", out)
+	}
+	for _, ns := range []string{"it-system", "it-apps"} {
+		if !strings.Contains(out, "  - namespace "+ns) {
+			t.Errorf("reset did not offer and remove namespace %s:\n%s", ns, out)
+		}
+		if n, err := cs.CoreV1().Namespaces().Get(context.Background(), ns, metav1.GetOptions{}); err == nil && n.DeletionTimestamp == nil {
+			t.Errorf("namespace %s is still there", ns)
+		}
+	}
+	if !strings.Contains(out, "  - CRD ") {
+		t.Errorf("reset did not remove the chart's CRDs:\n%s", out)
+	}
 	for _, c := range statusOf(t, target).Components {
 		if c.Installed {
 			t.Errorf("%s still installed after reset", c.Name)

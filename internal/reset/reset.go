@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/kubernetes"
@@ -16,6 +17,7 @@ import (
 	"github.com/devstack-dev/devstack/internal/dns/coredns"
 	"github.com/devstack-dev/devstack/internal/dns/osdns"
 	"github.com/devstack-dev/devstack/internal/event"
+	"github.com/devstack-dev/devstack/internal/helm"
 	"github.com/devstack-dev/devstack/internal/kind"
 	"github.com/devstack-dev/devstack/internal/stack"
 	"github.com/devstack-dev/devstack/internal/statelock"
@@ -31,6 +33,11 @@ type Clusters interface {
 	Delete(ctx context.Context, name string) ([]string, error)
 }
 
+// LeftoverRemover deletes what Helm leaves behind (helm.Installer).
+type LeftoverRemover interface {
+	RemoveLeftovers(ctx context.Context, ls []helm.Leftover, timeout time.Duration) ([]helm.Leftover, error)
+}
+
 // Reset is one `devstack reset` of the whole machine.
 type Reset struct {
 	StateDir string
@@ -43,6 +50,10 @@ type Reset struct {
 	Plan        *stack.Plan
 	Uninstaller up.Uninstaller
 	Sink        event.Sink
+	// Remove is what Helm leaves behind of those releases (listed before
+	// they were uninstalled), removed by Leftovers after them.
+	Remove    []helm.Leftover
+	Leftovers LeftoverRemover
 	// ClusterDNS connects to a --context cluster, whose CoreDNS rewrite is
 	// removed; nil for kind clusters, which go away whole.
 	ClusterDNS func() (kubernetes.Interface, error)
@@ -83,7 +94,13 @@ func (r Reset) Run(ctx context.Context) (Result, error) {
 		}
 	}
 	if r.Uninstaller != nil {
-		step(Releases(ctx, r.Plan, "", r.Uninstaller, r.Sink))
+		removed, err := Releases(ctx, r.Plan, "", r.Uninstaller, r.Sink)
+		step(removed, err)
+		// What the releases leave goes only once they are gone: an
+		// operator's CRD outlives the resources it still finalizes.
+		if err == nil && len(r.Remove) > 0 {
+			step(r.removeLeftovers(ctx))
+		}
 	}
 	if r.Clusters != nil {
 		step(r.deleteClusters(ctx))
@@ -153,6 +170,18 @@ func (r Reset) deleteClusters(ctx context.Context) ([]string, error) {
 		removed = append(removed, what...)
 	}
 	return removed, errors.Join(errs...)
+}
+
+func (r Reset) removeLeftovers(ctx context.Context) ([]string, error) {
+	done, err := r.Leftovers.RemoveLeftovers(ctx, r.Remove, 0)
+	var removed []string
+	for _, l := range done {
+		removed = append(removed, l.String())
+	}
+	if err != nil {
+		return removed, fmt.Errorf("removing what the releases left: %w", err)
+	}
+	return removed, nil
 }
 
 func (r Reset) unconfigureCoreDNS(ctx context.Context) ([]string, error) {
