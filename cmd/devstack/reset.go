@@ -144,12 +144,10 @@ func (s *streams) contextReset(ctx context.Context, p *stack.Plan, tf *targetFla
 		return reset.Reset{}, err
 	}
 	r := reset.Reset{Plan: p, Uninstaller: in, Sink: tui.NewPlain(s.out), ClusterDNS: t.Clientset, Leftovers: in}
-	for _, l := range found {
-		if keepData && l.Data() {
-			fmt.Fprintf(s.out, "Keeping %s (--keep-data)\n", l)
-			continue
-		}
-		r.Remove = append(r.Remove, l)
+	var keep []helm.Leftover
+	r.Remove, keep = reset.SplitLeftovers(found, keepData)
+	for _, l := range keep {
+		fmt.Fprintf(s.out, "Keeping %s (--keep-data)\n", l)
 	}
 	return r, nil
 }

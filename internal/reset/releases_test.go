@@ -3,6 +3,7 @@ package reset
 import (
 	"context"
 	"errors"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -74,5 +75,15 @@ func TestContextResetKeepsLeftoversWhileAReleaseStays(t *testing.T) {
 	}
 	if !slices.Equal(res.Removed, []string{"release app", "release db"}) {
 		t.Errorf("removed %q", res.Removed)
+	}
+}
+
+func TestKeepDataKeepsTheClaims(t *testing.T) {
+	remove, keep := SplitLeftovers(leftovers, true)
+	if len(keep) != 1 || keep[0].Kind != helm.LeftoverClaim || len(remove) != 2 {
+		t.Errorf("--keep-data: remove %v keep %v", remove, keep)
+	}
+	if remove, keep := SplitLeftovers(leftovers, false); len(keep) != 0 || !reflect.DeepEqual(remove, leftovers) {
+		t.Errorf("without --keep-data: remove %v keep %v", remove, keep)
 	}
 }

@@ -172,6 +172,19 @@ func (r Reset) deleteClusters(ctx context.Context) ([]string, error) {
 	return removed, errors.Join(errs...)
 }
 
+// SplitLeftovers parts what Helm left into what reset removes and what it
+// keeps: with keepData, the claims (the user's data) stay.
+func SplitLeftovers(found []helm.Leftover, keepData bool) (remove, keep []helm.Leftover) {
+	for _, l := range found {
+		if keepData && l.Data() {
+			keep = append(keep, l)
+		} else {
+			remove = append(remove, l)
+		}
+	}
+	return remove, keep
+}
+
 func (r Reset) removeLeftovers(ctx context.Context) ([]string, error) {
 	done, err := r.Leftovers.RemoveLeftovers(ctx, r.Remove, 0)
 	var removed []string
