@@ -40,4 +40,14 @@ func TestCommandsDefaultToWhatUpApplied(t *testing.T) {
 	if !strings.Contains(errOut, "Docker is not reachable") {
 		t.Errorf("down did not ask the engine about the recorded cluster: %s", errOut)
 	}
+
+	// reset means the recorded cluster too; it cannot be deleted with the
+	// engine down, so the record stays for the next reset.
+	_, errOut, code = devstack(t, "reset", "--yes")
+	if code != exitFailure || !strings.Contains(errOut, "deleting cluster team: ") || !strings.Contains(errOut, "run `devstack reset` again") {
+		t.Errorf("reset: exit %d, stderr %q", code, errOut)
+	}
+	if p := planOf(t); p.Profile != "minimal" {
+		t.Errorf("after the failed reset the record is gone: plan profile %q", p.Profile)
+	}
 }

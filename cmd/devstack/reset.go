@@ -52,7 +52,7 @@ foundation and the cluster.`,
 				if err := confirm(s, yes, "delete devstack's cluster, stop its resolver, undo its DNS set-up and remove its state"); err != nil {
 					return err
 				}
-				return s.resetAll(cmd.Context(), reset.Reset{})
+				return s.resetAll(cmd.Context(), reset.Reset{Name: tf.name})
 			}
 			// An existing cluster is not devstack's to delete: its releases
 			// are removed instead, all of them or one tier.
