@@ -84,3 +84,25 @@ func TestCrashedHolderLeavesNoLock(t *testing.T) {
 	}
 	l.Release()
 }
+
+// TestChildrenDoNotInheritTheLock: up starts the background resolver and
+// exits; the resolver must not keep up's lock (the descriptor is
+// close-on-exec), or no up, down or reset could run after it.
+func TestChildrenDoNotInheritTheLock(t *testing.T) {
+	dir := t.TempDir()
+	l, err := Acquire(dir, "devstack up")
+	if err != nil {
+		t.Fatal(err)
+	}
+	child := exec.Command("sleep", "30")
+	if err := child.Start(); err != nil {
+		t.Skip(err)
+	}
+	defer func() { child.Process.Kill(); child.Wait() }()
+	l.Release()
+	l, err = Acquire(dir, "devstack down")
+	if err != nil {
+		t.Fatalf("a child of the holder keeps the lock: %v", err)
+	}
+	l.Release()
+}
