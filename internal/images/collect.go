@@ -162,10 +162,12 @@ func (s *Set) Add(value string, use Use) {
 	}
 }
 
-// AddObject records the images of obj, rendered by template of component.
-func (s *Set) AddObject(component, template string, obj *unstructured.Unstructured) {
+// AddObject records the images of obj, rendered by template of
+// component; namespace is where obj lands when it names none (the
+// release's namespace).
+func (s *Set) AddObject(component, namespace, template string, obj *unstructured.Unstructured) {
 	for _, c := range Containers(obj) {
-		s.Add(c.Image, Use{Component: component, Object: objectRef(obj), Template: template, Field: c.Field, Container: c.Name, PullPolicy: c.PullPolicy})
+		s.Add(c.Image, Use{Component: component, Object: objectRef(obj, namespace), Template: template, Field: c.Field, Container: c.Name, PullPolicy: c.PullPolicy})
 	}
 }
 
@@ -210,9 +212,9 @@ func (s *Set) Of(component string) []Image {
 // Invalid returns the references that did not parse, in the order found.
 func (s *Set) Invalid() []Invalid { return append([]Invalid(nil), s.invalid...) }
 
-func objectRef(obj *unstructured.Unstructured) string {
+func objectRef(obj *unstructured.Unstructured, namespace string) string {
 	if ns := obj.GetNamespace(); ns != "" {
-		return obj.GetKind() + " " + ns + "/" + obj.GetName()
+		namespace = ns
 	}
-	return obj.GetKind() + " " + obj.GetName()
+	return obj.GetKind() + " " + namespace + "/" + obj.GetName()
 }

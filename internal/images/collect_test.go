@@ -70,7 +70,7 @@ func TestContainersOfEveryWorkloadKind(t *testing.T) {
 func TestSetDeduplicatesAndOrders(t *testing.T) {
 	var s Set
 	for _, o := range loadObjects(t, "testdata/workloads.yaml") {
-		s.AddObject("web", "web/templates/all.yaml", o)
+		s.AddObject("web", "web-ns", "web/templates/all.yaml", o)
 	}
 	s.AddDeclared("db", []string{"ghcr.io/example/db:16", "nginx:1.27.3", "docker.io/library/nginx:1.27.3"})
 

@@ -11,7 +11,7 @@ func FromRenders(renders []helm.PlanRender) *Set {
 	for _, pr := range renders {
 		if pr.Rendered != nil {
 			for _, o := range pr.Rendered.Objects {
-				s.AddObject(pr.Component.Name, o.Template, o.Object)
+				s.AddObject(pr.Component.Name, pr.Rendered.Namespace, o.Template, o.Object)
 			}
 		}
 		s.AddDeclared(pr.Component.Name, pr.Component.Images)
