@@ -96,29 +96,45 @@ func changed(values map[string]any, l leaf) map[string]any {
 		m = m[k].(map[string]any)
 	}
 	k := l[len(l)-1]
-	switch v := m[k].(type) {
+	m[k] = perturb(m[k])
+	return out
+}
+
+// perturb returns another value of v's kind. A non-empty list or map keeps
+// its shape with its first element changed: a list emptied may render as
+// the chart's default (kube-prometheus-stack's ingress paths default to
+// "/"), which would take a read key for unread.
+func perturb(v any) any {
+	const mark = "devstack-lint"
+	switch v := v.(type) {
 	case bool:
-		m[k] = !v
+		return !v
 	case float64:
-		m[k] = v + 1
+		return v + 1
 	case string:
 		if v == "" {
-			m[k] = "devstack-lint"
-		} else {
-			m[k] = v + "-devstack-lint"
+			return mark
 		}
+		return v + "-" + mark
 	case []any:
-		if len(v) > 0 {
-			m[k] = []any{}
-		} else {
-			m[k] = []any{"devstack-lint"}
+		if len(v) == 0 {
+			return []any{mark}
 		}
+		return append([]any{perturb(v[0])}, v[1:]...)
 	case map[string]any:
-		m[k] = map[string]any{"devstack-lint": "devstack-lint"}
+		if len(v) == 0 {
+			return map[string]any{mark: mark}
+		}
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		v[keys[0]] = perturb(v[keys[0]])
+		return v
 	default: // null: Helm deletes the chart's default for the key
-		m[k] = "devstack-lint"
+		return mark
 	}
-	return out
 }
 
 // deepCopy copies values through JSON, the form the renderer passes to
