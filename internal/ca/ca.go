@@ -104,9 +104,14 @@ func LoadOrCreate(dir string, now time.Time) (c *CA, created bool, err error) {
 	return c, err == nil, err
 }
 
-// Create makes a new root in dir (0700), the key 0600, and refuses to
-// overwrite an existing one.
+// Create makes a new root for this user@host in dir (0700), the key 0600,
+// and refuses to overwrite an existing one.
 func Create(dir string, now time.Time) (*CA, error) {
+	return CreateFor(dir, Owner(), now)
+}
+
+// CreateFor is Create with the owner named.
+func CreateFor(dir, owner string, now time.Time) (*CA, error) {
 	if _, err := os.Stat(filepath.Join(dir, CertFile)); err == nil {
 		return nil, fmt.Errorf("a CA exists already in %s", dir)
 	}
@@ -122,7 +127,6 @@ func Create(dir string, now time.Time) (*CA, error) {
 	if err != nil {
 		return nil, err
 	}
-	owner := Owner()
 	tmpl := &x509.Certificate{
 		SerialNumber: serial,
 		Subject: pkix.Name{
