@@ -30,9 +30,9 @@ var layouts = map[string]struct {
 	files map[string]string
 }{
 	"debian": {"linux", map[string]string{
-		"etc/os-release":                           "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\n",
-		"usr/local/share/ca-certificates/.keep":    "",
-		"usr/local/share/ca-certificates/corp.crt": "the user's own root, left alone\n",
+		"etc/os-release":                                      "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\n",
+		"usr/local/share/ca-certificates/.keep":               "",
+		"usr/local/share/ca-certificates/corp.crt":            "the user's own root, left alone\n",
 		"home/.mozilla/firefox/ab12.default-release/cert9.db": "",
 		"home/.pki/nssdb/cert9.db":                            "",
 	}},
@@ -333,7 +333,7 @@ func TestOlderRootsOfTheOwnerGo(t *testing.T) {
 	other := testCAFor(t, "someone-else@laptop")
 	dir := "usr/local/share/ca-certificates/"
 	files := map[string]string{
-		"etc/os-release": "ID=debian\n",
+		"etc/os-release":                     "ID=debian\n",
 		dir + AnchorName(old.Cert, ".crt"):   string(old.CertPEM),
 		dir + AnchorName(other.Cert, ".crt"): string(other.CertPEM),
 	}
