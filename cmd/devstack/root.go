@@ -90,6 +90,7 @@ and makes http://grafana.local and the other hosts work from your browser.`,
 		newPlanCmd(s),
 		newProfilesCmd(s),
 		newDNSCmd(s),
+		newTrustCmd(s),
 		newDoctorCmd(s),
 		newVersionCmd(s),
 	)
