@@ -91,6 +91,7 @@ and makes http://grafana.local and the other hosts work from your browser.`,
 		newLintCmd(s),
 		newProfilesCmd(s),
 		newDNSCmd(s),
+		newTrustCmd(s),
 		newDoctorCmd(s),
 		newVersionCmd(s),
 	)
