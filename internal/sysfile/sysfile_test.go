@@ -405,3 +405,19 @@ func TestMountinfo(t *testing.T) {
 		t.Errorf("%s is a mount point", f)
 	}
 }
+
+func TestLeftovers(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "hosts")
+	writeFile(t, path, "x\n", 0o644)
+	if l := Leftovers(path); len(l) != 0 {
+		t.Fatalf("leftovers %v of a clean directory", l)
+	}
+	writeFile(t, tmpPath(path), "partial", 0o600)
+	writeFile(t, BackupPath(path), "x\n", 0o644)
+	want := []string{filepath.Join(dir, ".hosts.devstack-tmp"), filepath.Join(dir, ".hosts.devstack-bak")}
+	if l := Leftovers(path); !slices.Equal(l, want) {
+		t.Fatalf("leftovers %v, want %v", l, want)
+	}
+}

@@ -605,3 +605,58 @@ func TestResolvedRoutes(t *testing.T) {
 		}
 	}
 }
+
+// TestLeftoversOfAnInterruptedWriteAreRemoved: a write of /etc/hosts
+// killed after its temporary and backup were made (the file itself is
+// whole: only the rename changes it) leaves them behind; the next plan,
+// with nothing else to do, removes them.
+func TestLeftoversOfAnInterruptedWriteAreRemoved(t *testing.T) {
+	t.Parallel()
+	root := buildTree(t, layouts["linux-plain"])
+	opts := Options{Access: users[1].access}
+	ctx := context.Background()
+	cfg := Config{Root: root, OS: "linux", Domains: []string{"local"}, Addr: "127.0.0.1:15353", Hosts: []string{"a.local"}}
+	cs, err := opts.Plan(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hosts := filepath.Join(root, "etc/hosts")
+	rec := &recorder{failOn: "mv"} // killed before the rename
+	if err := Apply(ctx, cs, rec); err == nil {
+		t.Fatal("the injected failure was not reported")
+	}
+	if b, _ := os.ReadFile(hosts); string(b) != layouts["linux-plain"]["etc/hosts"] {
+		t.Fatalf("hosts after a failed write: %q, want the original", b)
+	}
+	// What a kill (not a failure, which cleans up) leaves:
+	for _, name := range []string{".hosts.devstack-tmp", ".hosts.devstack-bak"} {
+		if err := os.WriteFile(filepath.Join(root, "etc", name), []byte("partial"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := Apply(ctx, cs, &recorder{}); err != nil {
+		t.Fatal(err)
+	}
+	if l := sysfile.Leftovers(hosts); len(l) != 0 {
+		t.Fatalf("the completed write left %v", l)
+	}
+	for _, name := range []string{".hosts.devstack-tmp", ".hosts.devstack-bak"} {
+		if err := os.WriteFile(filepath.Join(root, "etc", name), []byte("partial"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	next, err := opts.Plan(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "leftovers", render(root, next))
+	if err := Apply(ctx, next, &recorder{}); err != nil {
+		t.Fatal(err)
+	}
+	if l := sysfile.Leftovers(hosts); len(l) != 0 {
+		t.Errorf("left after the plan that removes them: %v", l)
+	}
+	if done, _ := opts.Plan(ctx, cfg); len(done.Changes) != 0 {
+		t.Errorf("plan after the clean-up:\n%s", render(root, done))
+	}
+}
