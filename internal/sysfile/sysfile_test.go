@@ -1,3 +1,5 @@
+//go:build unix
+
 package sysfile
 
 import (
@@ -385,24 +387,6 @@ func TestWriteFile(t *testing.T) {
 	}
 	if l := leftovers(t, filepath.Dir(p)); len(l) != 0 {
 		t.Errorf("left behind: %v", l)
-	}
-}
-
-func TestMountinfo(t *testing.T) {
-	t.Parallel()
-	if got := unescapeMountinfo(`/mnt/a\040b\134c`); got != `/mnt/a b\c` {
-		t.Errorf("unescape %q", got)
-	}
-	if _, err := os.Stat("/proc/self/mountinfo"); err != nil {
-		t.Skip("no /proc/self/mountinfo")
-	}
-	if !isMountPoint("/") {
-		t.Error("/ is not a mount point")
-	}
-	f := filepath.Join(t.TempDir(), "f")
-	writeFile(t, f, "x", 0o644)
-	if isMountPoint(f) {
-		t.Errorf("%s is a mount point", f)
 	}
 }
 
