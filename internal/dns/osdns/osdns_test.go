@@ -279,6 +279,9 @@ func TestPlanApplyUndo(t *testing.T) {
 					if sudo := c[0] == "sudo"; sudo != (u.name == "user") {
 						t.Errorf("%s ran %q", u.name, c)
 					}
+					if slices.Contains(c, "tee") {
+						t.Errorf("ran %q: a file truncated in place", c)
+					}
 				}
 				hosts, _ := os.ReadFile(filepath.Join(root, "etc/hosts"))
 				if got := strings.Contains(string(hosts), "::1 grafana.local\n"); got != tc.hosts {
