@@ -137,3 +137,24 @@ func (a Access) canReplace(c Change) bool {
 
 // Noop reports whether applying c would change nothing.
 func (c Change) Noop() bool { return c.Remove && !c.Exists }
+
+// Leftovers lists the files an interrupted Apply left next to path (its
+// temporary, its backup), to be removed with PlanRemove. The file itself
+// is whole whenever it was replaced by rename, so both are stale. The
+// backup of a mount point (rewritten in place) is never listed: it may be
+// the only whole copy, and is for a person to look at.
+func Leftovers(path string) []string {
+	if target, err := filepath.EvalSymlinks(path); err == nil {
+		path = target
+	}
+	var out []string
+	for _, p := range []string{tmpPath(path), BackupPath(path)} {
+		if p == BackupPath(path) && isMountPoint(path) {
+			continue
+		}
+		if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() {
+			out = append(out, p)
+		}
+	}
+	return out
+}

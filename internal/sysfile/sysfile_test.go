@@ -1,3 +1,5 @@
+//go:build unix
+
 package sysfile
 
 import (
@@ -388,20 +390,18 @@ func TestWriteFile(t *testing.T) {
 	}
 }
 
-func TestMountinfo(t *testing.T) {
+func TestLeftovers(t *testing.T) {
 	t.Parallel()
-	if got := unescapeMountinfo(`/mnt/a\040b\134c`); got != `/mnt/a b\c` {
-		t.Errorf("unescape %q", got)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "hosts")
+	writeFile(t, path, "x\n", 0o644)
+	if l := Leftovers(path); len(l) != 0 {
+		t.Fatalf("leftovers %v of a clean directory", l)
 	}
-	if _, err := os.Stat("/proc/self/mountinfo"); err != nil {
-		t.Skip("no /proc/self/mountinfo")
-	}
-	if !isMountPoint("/") {
-		t.Error("/ is not a mount point")
-	}
-	f := filepath.Join(t.TempDir(), "f")
-	writeFile(t, f, "x", 0o644)
-	if isMountPoint(f) {
-		t.Errorf("%s is a mount point", f)
+	writeFile(t, tmpPath(path), "partial", 0o600)
+	writeFile(t, BackupPath(path), "x\n", 0o644)
+	want := []string{filepath.Join(dir, ".hosts.devstack-tmp"), filepath.Join(dir, ".hosts.devstack-bak")}
+	if l := Leftovers(path); !slices.Equal(l, want) {
+		t.Fatalf("leftovers %v, want %v", l, want)
 	}
 }

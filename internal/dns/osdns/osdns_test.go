@@ -279,6 +279,9 @@ func TestPlanApplyUndo(t *testing.T) {
 					if sudo := c[0] == "sudo"; sudo != (u.name == "user") {
 						t.Errorf("%s ran %q", u.name, c)
 					}
+					if slices.Contains(c, "tee") {
+						t.Errorf("ran %q: a file truncated in place", c)
+					}
 				}
 				hosts, _ := os.ReadFile(filepath.Join(root, "etc/hosts"))
 				if got := strings.Contains(string(hosts), "::1 grafana.local\n"); got != tc.hosts {
@@ -603,5 +606,60 @@ func TestResolvedRoutes(t *testing.T) {
 		if got := resolvedRoutes(tc.dns, tc.domains, tc.domain, tc.addr); got != tc.want {
 			t.Errorf("case %d (%s -> %s): %v, want %v", i, tc.domain, tc.addr, got, tc.want)
 		}
+	}
+}
+
+// TestLeftoversOfAnInterruptedWriteAreRemoved: a write of /etc/hosts
+// killed after its temporary and backup were made (the file itself is
+// whole: only the rename changes it) leaves them behind; the next plan,
+// with nothing else to do, removes them.
+func TestLeftoversOfAnInterruptedWriteAreRemoved(t *testing.T) {
+	t.Parallel()
+	root := buildTree(t, layouts["linux-plain"])
+	opts := Options{Access: users[1].access}
+	ctx := context.Background()
+	cfg := Config{Root: root, OS: "linux", Domains: []string{"local"}, Addr: "127.0.0.1:15353", Hosts: []string{"a.local"}}
+	cs, err := opts.Plan(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hosts := filepath.Join(root, "etc/hosts")
+	rec := &recorder{failOn: "mv"} // killed before the rename
+	if err := Apply(ctx, cs, rec); err == nil {
+		t.Fatal("the injected failure was not reported")
+	}
+	if b, _ := os.ReadFile(hosts); string(b) != layouts["linux-plain"]["etc/hosts"] {
+		t.Fatalf("hosts after a failed write: %q, want the original", b)
+	}
+	// What a kill (not a failure, which cleans up) leaves:
+	for _, name := range []string{".hosts.devstack-tmp", ".hosts.devstack-bak"} {
+		if err := os.WriteFile(filepath.Join(root, "etc", name), []byte("partial"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := Apply(ctx, cs, &recorder{}); err != nil {
+		t.Fatal(err)
+	}
+	if l := sysfile.Leftovers(hosts); len(l) != 0 {
+		t.Fatalf("the completed write left %v", l)
+	}
+	for _, name := range []string{".hosts.devstack-tmp", ".hosts.devstack-bak"} {
+		if err := os.WriteFile(filepath.Join(root, "etc", name), []byte("partial"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	next, err := opts.Plan(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "leftovers", render(root, next))
+	if err := Apply(ctx, next, &recorder{}); err != nil {
+		t.Fatal(err)
+	}
+	if l := sysfile.Leftovers(hosts); len(l) != 0 {
+		t.Errorf("left after the plan that removes them: %v", l)
+	}
+	if done, _ := opts.Plan(ctx, cfg); len(done.Changes) != 0 {
+		t.Errorf("plan after the clean-up:\n%s", render(root, done))
 	}
 }

@@ -289,6 +289,19 @@ func (p *planner) file(rel string, want bool, content, reason string) error {
 	case !want && ours:
 		return p.remove(Change{Path: path, Previous: old, Reason: "remove devstack's " + filepath.Base(rel)})
 	}
+	return p.leftovers(path)
+}
+
+// leftovers plans the removal of what an interrupted write of path left
+// beside it (a write of path itself replaces them anyway).
+func (p *planner) leftovers(path string) error {
+	for _, l := range sysfile.Leftovers(path) {
+		changed := p.changed
+		if err := p.remove(Change{Path: l, Reason: "remove the leftover of an interrupted write of " + filepath.Base(path) + " (the file itself is whole)"}); err != nil {
+			return err
+		}
+		p.changed = changed // not a change of the service's configuration
+	}
 	return nil
 }
 
@@ -380,7 +393,7 @@ func (p *planner) resolverFiles(install bool) error {
 	}
 	entries, _ := os.ReadDir(p.abs(resolverDir))
 	for _, e := range entries {
-		if e.IsDir() || slices.Contains(p.cfg.Domains, e.Name()) {
+		if e.IsDir() || slices.Contains(p.cfg.Domains, e.Name()) || strings.HasPrefix(e.Name(), ".") {
 			continue
 		}
 		if err := p.file(filepath.Join(resolverDir, e.Name()), false, "", ""); err != nil {
@@ -407,7 +420,7 @@ func (p *planner) hosts(want bool) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	if updated == string(old) {
-		return nil
+		return p.leftovers(path)
 	}
 	reason := "list the stack's hosts (127.0.0.1 and ::1) for resolvers that cannot route the domain"
 	if !want {
