@@ -27,6 +27,7 @@ func newResetCmd(s *streams) *cobra.Command {
 	var tf targetFlags
 	var yes bool
 	var tier string
+	var all bool
 	cmd := &cobra.Command{
 		Use:   "reset",
 		Short: "Back to a clean machine: delete the cluster, stop DNS, undo the OS set-up, remove the state",
@@ -63,13 +64,17 @@ foundation and the cluster.`,
 					return err
 				}
 			}
-			return resetAll(cmd.Context(), s, &tf)
+			if err := resetAll(cmd.Context(), s, &tf); err != nil {
+				return err
+			}
+			return resetCA(cmd.Context(), s, all)
 		},
 	}
 	sf.register(cmd)
 	tf.register(cmd)
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
 	cmd.Flags().StringVar(&tier, "tier", "", "only uninstall this tier (apps), keeping the foundation")
+	cmd.Flags().BoolVar(&all, "all", false, "also remove devstack's CA and its trust entries (the next up makes a new CA to trust again)")
 	return cmd
 }
 
