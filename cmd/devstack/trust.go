@@ -13,6 +13,7 @@ import (
 
 	"github.com/devstack-dev/devstack/internal/ca"
 	"github.com/devstack-dev/devstack/internal/dns/osdns"
+	"github.com/devstack-dev/devstack/internal/reset"
 	"github.com/devstack-dev/devstack/internal/trust"
 )
 
@@ -42,7 +43,7 @@ func newTrustInstallCmd(s *streams) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			cfg := trust.ForMachine(os.Getenv(EnvOSRoot), c)
+			cfg := trust.ForMachine(s.env.OSRoot, c)
 			if dryRun {
 				cs, err := trust.Plan(cmd.Context(), cfg)
 				if err != nil {
@@ -98,7 +99,7 @@ func uninstallTrust(ctx context.Context, s *streams, dryRun bool) ([]string, err
 	if err != nil && !errors.Is(err, ca.ErrNoCA) {
 		return nil, err
 	}
-	cfg := trust.ForMachine(os.Getenv(EnvOSRoot), c)
+	cfg := trust.ForMachine(s.env.OSRoot, c)
 	if dryRun {
 		cs, err := trust.PlanUndo(ctx, cfg)
 		if err != nil {
@@ -159,7 +160,7 @@ func newTrustStatusCmd(s *streams) *cobra.Command {
 				return err
 			default:
 				st.Fingerprint, st.Subject, st.NotAfter = ca.Fingerprint(c.Cert), c.Cert.Subject.String(), c.Cert.NotAfter
-				stores, cs, err := trust.Status(cmd.Context(), trust.ForMachine(os.Getenv(EnvOSRoot), c))
+				stores, cs, err := trust.Status(cmd.Context(), trust.ForMachine(s.env.OSRoot, c))
 				if err != nil {
 					return err
 				}
@@ -307,7 +308,7 @@ func resetCA(ctx context.Context, s *streams, all bool) error {
 		removed = append(removed, "devstack's CA "+dir)
 	}
 	if len(removed) > 0 {
-		writeRemoved(s.out, removed)
+		fmt.Fprint(s.out, reset.Describe(removed))
 	}
 	return nil
 }

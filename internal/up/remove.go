@@ -19,7 +19,7 @@ type Uninstaller interface {
 // after everything that depends on it is gone, so an operator outlives
 // the resources it manages and can run their finalizers.
 func Remove(ctx context.Context, p *stack.Plan, tier stack.Tier, u Uninstaller, sink event.Sink, parallel int) (*dag.Report, error) {
-	g, err := Graph(p)
+	g, err := p.Graph()
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package up
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -52,7 +53,8 @@ func (r fakeResolver) Ensure(_ context.Context, _ *stack.Plan, t Target) error {
 func (f *fakes) Apply(_ context.Context, c stack.Planned) (dag.Outcome, error) {
 	f.note("apply:" + c.Name)
 	if c.Name == f.failApply {
-		return dag.Outcome{}, errors.New("deployment/" + c.Name + " 0/1 ready: CrashLoopBackOff")
+		// The way the Helm installer words it: the component's name first.
+		return dag.Outcome{}, fmt.Errorf("%s: not ready: %w", c.Name, errors.New("deployment/"+c.Name+" 0/1 ready: CrashLoopBackOff"))
 	}
 	return dag.Outcome{Message: "installed"}, nil
 }
@@ -124,8 +126,10 @@ func TestRunDNSFailureStillInstalls(t *testing.T) {
 func TestRunInstallFailure(t *testing.T) {
 	f := &fakes{failApply: "db"}
 	rep, err := f.runner(nil).Run(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "db failed: deployment/db 0/1 ready: CrashLoopBackOff") {
-		t.Fatalf("err %v", err)
+	// The component is named once, the phase not at all: the message is
+	// what the user reads after "Error:".
+	if err == nil || err.Error() != "db failed: not ready: deployment/db 0/1 ready: CrashLoopBackOff; blocked: app" {
+		t.Fatalf("err %q", err)
 	}
 	if rep.Get("app").State != event.Blocked || rep.Get("ingress").State != event.Succeeded {
 		t.Fatalf("app %s ingress %s", rep.Get("app").State, rep.Get("ingress").State)
