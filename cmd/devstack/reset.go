@@ -22,6 +22,7 @@ func newResetCmd(s *streams) *cobra.Command {
 	var tf targetFlags
 	var yes, keepData bool
 	var tier string
+	var all bool
 	cmd := &cobra.Command{
 		Use:   "reset",
 		Short: "Back to a clean machine: delete the cluster, stop DNS, undo the OS set-up, remove the state",
@@ -52,7 +53,10 @@ foundation and the cluster.`,
 				if err := confirm(s, yes, "delete devstack's cluster, stop its resolver, undo its DNS set-up and remove its state"); err != nil {
 					return err
 				}
-				return s.resetAll(cmd.Context(), reset.Reset{Name: tf.name})
+				if err := s.resetAll(cmd.Context(), reset.Reset{Name: tf.name}); err != nil {
+					return err
+				}
+				return resetCA(cmd.Context(), s, all)
 			}
 			// An existing cluster is not devstack's to delete: its releases
 			// are removed instead, all of them or one tier.
@@ -77,13 +81,17 @@ foundation and the cluster.`,
 			if err := confirm(s, yes, what); err != nil {
 				return err
 			}
-			return s.resetAll(cmd.Context(), r)
+			if err := s.resetAll(cmd.Context(), r); err != nil {
+				return err
+			}
+			return resetCA(cmd.Context(), s, all)
 		},
 	}
 	sf.register(cmd)
 	tf.register(cmd)
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
 	cmd.Flags().StringVar(&tier, "tier", "", "only uninstall this tier (apps), keeping the foundation")
+	cmd.Flags().BoolVar(&all, "all", false, "also remove devstack's CA and its trust entries (the next up makes a new CA to trust again)")
 	cmd.Flags().BoolVar(&keepData, "keep-data", false, "with --context: keep the volume claims of the releases' StatefulSets")
 	return cmd
 }

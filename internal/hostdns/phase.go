@@ -102,7 +102,11 @@ func (p *Phase) route(ctx context.Context, plan *stack.Plan, st dns.Status) (str
 				return nil
 			}
 			for _, c := range cs.NeedsRoot() {
-				pending = append(pending, c.Path)
+				what := c.Path
+				if c.Action == osdns.Run { // a restart alone, when the live state lags its files
+					what = strings.Join(c.Command, " ")
+				}
+				pending = append(pending, what)
 			}
 			if len(pending) > 0 {
 				return errNeedsSudo
