@@ -128,7 +128,7 @@ func (f *upFlags) run(ctx context.Context, s *streams) error {
 			r.Cluster = kindCluster{m: m, spec: spec, recreate: f.recreate}
 		}
 		if !f.noDNS {
-			r.Resolver = &hostdns.Phase{Sink: sink, StateDir: stateDir, Config: dnsCfg, OSRoot: s.env.OSRoot, EUID: s.env.EUID}
+			r.Resolver = &hostdns.Phase{Sink: sink, StateDir: stateDir, Config: dnsCfg, OSRoot: s.env.OSRoot, Access: s.env.Access()}
 		}
 		_, err := r.Run(ctx)
 		return err

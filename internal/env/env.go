@@ -5,6 +5,7 @@ import (
 
 	"github.com/devstack-dev/devstack/internal/kind"
 	"github.com/devstack-dev/devstack/internal/paths"
+	"github.com/devstack-dev/devstack/internal/sysfile"
 )
 
 // EnvOSRoot points the OS integration at another root directory than "/".
@@ -47,5 +48,8 @@ func FromProcess() (Env, error) {
 	}, nil
 }
 
-// Root reports whether the command runs as root.
-func (e Env) Root() bool { return e.EUID == 0 }
+// Access is what this process may change without sudo: as EUID, and
+// the files access(2) lets it write.
+func (e Env) Access() sysfile.Access {
+	return sysfile.Access{Euid: e.EUID, Writable: sysfile.Current().Writable}
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/devstack-dev/devstack/internal/dns/osdns"
 	"github.com/devstack-dev/devstack/internal/event"
 	"github.com/devstack-dev/devstack/internal/stack"
+	"github.com/devstack-dev/devstack/internal/sysfile"
 	"github.com/devstack-dev/devstack/internal/up"
 )
 
@@ -30,10 +31,11 @@ type Phase struct {
 	StateDir string
 	// Config is the resolver's (address, domains).
 	Config dns.Config
-	// OSRoot is the root of the OS files ("" is /); EUID 0 edits them
-	// directly, anyone else is told the one command to run.
+	// OSRoot is the root of the OS files ("" is /). Access says what this
+	// process may write (zero: this process): root edits them directly,
+	// anyone else who needs sudo is told the one command to run.
 	OSRoot string
-	EUID   int
+	Access sysfile.Access
 
 	// The machinery; zero values are the real ones.
 	StartResolver func(ctx context.Context, stateDir string, cfg dns.Config) (dns.Status, error)
@@ -97,8 +99,9 @@ func (p *Phase) route(ctx context.Context, plan *stack.Plan, st dns.Status) (str
 	opts := osdns.Options{
 		Runner: p.Runner,
 		Lookup: p.Lookup,
+		Access: p.Access,
 		Confirm: func(cs *osdns.Changeset) error {
-			if p.EUID == 0 {
+			if !p.Access.NeedsSudo() {
 				return nil
 			}
 			for _, c := range cs.NeedsRoot() {

@@ -17,6 +17,7 @@ import (
 	"github.com/devstack-dev/devstack/internal/dns/coredns"
 	"github.com/devstack-dev/devstack/internal/event"
 	"github.com/devstack-dev/devstack/internal/stack"
+	"github.com/devstack-dev/devstack/internal/sysfile"
 	"github.com/devstack-dev/devstack/internal/up"
 )
 
@@ -59,7 +60,8 @@ func phase(t *testing.T, cs kubernetes.Interface, startErr error) (*Phase, *even
 	rec := &event.Recorder{}
 	cfg := dns.Config{Addr: "127.0.0.1:15353", Domains: []string{"e2e.test"}}
 	return &Phase{
-		Sink: rec, StateDir: t.TempDir(), Config: cfg, OSRoot: root, EUID: 0,
+		Sink: rec, StateDir: t.TempDir(), Config: cfg, OSRoot: root,
+		Access: sysfile.Access{Euid: 0, Writable: func(string) bool { return true }},
 		StartResolver: func(context.Context, string, dns.Config) (dns.Status, error) {
 			return dns.Status{Running: true, Addr: cfg.Addr, Config: cfg}, startErr
 		},
@@ -135,5 +137,22 @@ func TestPhaseResolverFailureStopsTheOtherSteps(t *testing.T) {
 	got := outcome(rec)
 	if _, ran := got[StepOSRouting]; ran || got[StepResolver] != "failed: port 15353 is in use by pid 42 (dnsmasq)" {
 		t.Errorf("steps %v", got)
+	}
+}
+
+// TestPhaseAsAUserNeedingSudoSaysWhatToRun: up never prompts for a
+// password under the live view; it names the command and the files.
+func TestPhaseAsAUserNeedingSudoSaysWhatToRun(t *testing.T) {
+	p, rec, root := phase(t, fake.NewSimpleClientset(corednsConfigMap(t)), nil)
+	p.Access = sysfile.Access{Euid: 1000, Writable: func(string) bool { return false }}
+	if err := p.Ensure(context.Background(), testPlan(), up.Target{}); err != nil {
+		t.Fatalf("needing sudo is a warning, not a failure: %v", err)
+	}
+	want := "warning: run `devstack dns install` once to route *.e2e.test from this machine (it uses sudo for " + filepath.Join(root, "etc", "hosts") + ")"
+	if got := outcome(rec)[StepOSRouting]; got != want {
+		t.Errorf("OS routing:\n got %q\nwant %q", got, want)
+	}
+	if _, err := os.Stat(filepath.Join(root, "etc", "hosts")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the hosts file was written without sudo: %v", err)
 	}
 }
