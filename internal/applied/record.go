@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/devstack-dev/devstack/internal/paths"
 )
 
 // File is the record's name in the state directory.
@@ -51,7 +53,7 @@ func Save(stateDir string, r Record) error {
 	if err != nil {
 		return err
 	}
-	return writeSynced(filepath.Join(stateDir, File), append(b, '\n'))
+	return paths.WritePrivate(filepath.Join(stateDir, File), append(b, '\n'))
 }
 
 func absolute(paths []string) []string {
@@ -71,41 +73,4 @@ func absolute(paths []string) []string {
 func isFile(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && st.Mode().IsRegular()
-}
-
-// writeSynced replaces path atomically: a private temporary file in the
-// same directory, flushed to disk, renamed over path, and the directory
-// flushed, so a crash leaves the old record or the new one, never half.
-func writeSynced(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			os.Remove(tmp.Name())
-			err = fmt.Errorf("writing %s: %w", path, err)
-		}
-	}()
-	if err = tmp.Chmod(0o600); err == nil {
-		if _, err = tmp.Write(data); err == nil {
-			err = tmp.Sync()
-		}
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
