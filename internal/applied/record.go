@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/devstack-dev/devstack/internal/paths"
 )
@@ -19,7 +18,6 @@ const File = "applied.json"
 type Record struct {
 	Stack
 	Target
-	Time time.Time `json:"time"`
 }
 
 // Load reads the record of stateDir; nil without error when there is none.
