@@ -13,7 +13,6 @@ import (
 	"github.com/devstack-dev/devstack/internal/event"
 	"github.com/devstack-dev/devstack/internal/hostdns"
 	"github.com/devstack-dev/devstack/internal/kind"
-	"github.com/devstack-dev/devstack/internal/paths"
 	"github.com/devstack-dev/devstack/internal/preflight"
 	"github.com/devstack-dev/devstack/internal/tui"
 	"github.com/devstack-dev/devstack/internal/up"
@@ -86,10 +85,8 @@ func (f *upFlags) run(ctx context.Context, s *streams) error {
 			plan.Components[i].TimeoutSeconds = int(f.timeout.Seconds())
 		}
 	}
-	stateDir := s.env.StateDir
-	if err := paths.Ensure(stateDir); err != nil {
-		return err
-	}
+	// The lock creates the state directory (0700) before anything else
+	// writes to it.
 	release, err := s.lock()
 	if err != nil {
 		return err
@@ -116,7 +113,7 @@ func (f *upFlags) run(ctx context.Context, s *streams) error {
 		if f.context != "" {
 			r.Target = up.Target{Kubeconfig: f.kubeconfig, Context: f.context}
 		} else {
-			m, err := kind.New(kind.Options{Engine: s.env.Engine, StateDir: stateDir}, sink)
+			m, err := s.manager(sink)
 			if err != nil {
 				return err
 			}
@@ -128,7 +125,7 @@ func (f *upFlags) run(ctx context.Context, s *streams) error {
 			r.Cluster = kindCluster{m: m, spec: spec, recreate: f.recreate}
 		}
 		if !f.noDNS {
-			r.Resolver = &hostdns.Phase{Sink: sink, StateDir: stateDir, Config: dnsCfg, OSRoot: s.env.OSRoot, Access: s.env.Access()}
+			r.Resolver = &hostdns.Phase{Sink: sink, StateDir: s.env.StateDir, Config: dnsCfg, OSRoot: s.env.OSRoot, Access: s.env.Access()}
 		}
 		_, err := r.Run(ctx)
 		return err
