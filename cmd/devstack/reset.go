@@ -143,7 +143,10 @@ func (s *streams) resetAll(ctx context.Context, r reset.Reset) error {
 // the releases still say what they ran; claims kept with keepData).
 func (s *streams) contextReset(ctx context.Context, p *stack.Plan, tf *targetFlags, keepData bool) (reset.Reset, error) {
 	t := up.Target{Kubeconfig: tf.kubeconfig, Context: tf.context}
-	in, err := s.newHelm(t, tui.NewPlain(s.out))
+	// One printer for Helm's progress and the uninstalls' states: two would
+	// each keep their own view of a release and write to out concurrently.
+	sink := tui.NewPlain(s.out)
+	in, err := s.newHelm(t, sink)
 	if err != nil {
 		return reset.Reset{}, err
 	}
@@ -151,7 +154,7 @@ func (s *streams) contextReset(ctx context.Context, p *stack.Plan, tf *targetFla
 	if err != nil {
 		return reset.Reset{}, err
 	}
-	r := reset.Reset{Plan: p, Uninstaller: in, Sink: tui.NewPlain(s.out), ClusterDNS: t.Clientset, Leftovers: in}
+	r := reset.Reset{Plan: p, Uninstaller: in, Sink: sink, ClusterDNS: t.Clientset, Leftovers: in}
 	var keep []helm.Leftover
 	r.Remove, keep = reset.SplitLeftovers(found, keepData)
 	for _, l := range keep {
