@@ -41,7 +41,7 @@ func newPlanCmd(s *streams) *cobra.Command {
 			return nil
 		},
 	}
-	sf.register(cmd)
+	sf.registerApplied(cmd)
 	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
 	return cmd
 }

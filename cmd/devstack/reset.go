@@ -87,7 +87,7 @@ foundation and the cluster.`,
 			return resetCA(cmd.Context(), s, all)
 		},
 	}
-	sf.register(cmd)
+	sf.registerApplied(cmd)
 	tf.register(cmd)
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
 	cmd.Flags().StringVar(&tier, "tier", "", "only uninstall this tier (apps), keeping the foundation")

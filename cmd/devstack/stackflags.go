@@ -20,9 +20,11 @@ type stackFlags struct {
 	only    []string
 }
 
+const profileUsage = "profile: dev, prod, minimal, a name in $" + stack.EnvProfilePath + ", or a file"
+
 func (f *stackFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringVarP(&f.profile, "profile", "p", "", "profile: dev, prod, minimal, a name in $"+stack.EnvProfilePath+", or a file (default: what up applied, else "+stack.DefaultProfile+")")
+	fl.StringVarP(&f.profile, "profile", "p", "", profileUsage+" (default: "+stack.DefaultProfile+")")
 	fl.StringArrayVarP(&f.files, "file", "f", nil, "overlay file in the stack schema (repeatable, applied in order)")
 	fl.StringArrayVar(&f.sets, "set", nil, "override a value: component.path=value (repeatable, applied last)")
 	fl.StringSliceVar(&f.only, "only", nil, "only these components and what they depend on (comma-separated)")
@@ -34,6 +36,13 @@ func (f *stackFlags) register(cmd *cobra.Command) {
 		}
 		return names, cobra.ShellCompDirectiveNoFileComp
 	})
+}
+
+// registerApplied is register for the commands whose stack defaults to
+// what up applied (they call s.choose): their help says so.
+func (f *stackFlags) registerApplied(cmd *cobra.Command) {
+	f.register(cmd)
+	cmd.Flags().Lookup("profile").Usage = profileUsage + " (default: what up applied, else " + stack.DefaultProfile + ")"
 }
 
 // plan loads and resolves the stack the flags describe.

@@ -45,7 +45,7 @@ func newStatusCmd(s *streams) *cobra.Command {
 			return nil
 		},
 	}
-	sf.register(cmd)
+	sf.registerApplied(cmd)
 	tf.register(cmd)
 	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
 	return cmd

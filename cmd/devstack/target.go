@@ -19,7 +19,7 @@ type targetFlags struct {
 
 func (f *targetFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringVar(&f.name, "name", "", "kind cluster name (default: the profile's, \"devstack\")")
+	fl.StringVar(&f.name, "name", "", "kind cluster name (default: the one up applied, else the profile's, \"devstack\")")
 	fl.StringVar(&f.context, "context", "", "an existing kubeconfig context instead of the kind cluster")
 	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig file for --context")
 }
