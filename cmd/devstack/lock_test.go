@@ -40,3 +40,11 @@ func TestResetWithNothingAndNoEngine(t *testing.T) {
 		t.Errorf("exit %d\n%s%s", code, out, errOut)
 	}
 }
+
+func TestHolderCommandHidesSetValues(t *testing.T) {
+	got := holderCommand([]string{"up", "--set", "n8n.auth.password=hunter2", "--set=redis.replicas=3", "--profile", "minimal"})
+	want := "devstack up --set n8n.auth.password=... --set=redis.replicas=... --profile minimal"
+	if got != want {
+		t.Errorf("holderCommand = %q, want %q", got, want)
+	}
+}
