@@ -100,3 +100,57 @@ func sameServer(got, want string) bool {
 	wh, wp, err := net.SplitHostPort(want)
 	return err == nil && ip.Equal(net.ParseIP(wh)) && port == wp
 }
+
+// live is o.Live, or this machine's resolvers when cfg is this machine's
+// root (a temporary tree says nothing about the running resolvers).
+func (o Options) live(cfg Config) Live {
+	if o.Live != nil {
+		return o.Live
+	}
+	if cfg.Root == "/" {
+		return SystemLive{}
+	}
+	return nil
+}
+
+// restart plans argv, the restart of svc, when a file of svc changed or
+// (live) when the running svc does not do what its files say (an earlier
+// install or uninstall stopped between the file and the restart). When the
+// live state cannot be read, only a changed file restarts it.
+func (p *planner) restart(svc Service, install, live bool, argv []string, reason string) {
+	if !p.changed {
+		if !live {
+			return
+		}
+		reason = p.liveDiffers(svc, install)
+		if reason == "" {
+			return
+		}
+	}
+	p.cs.Changes = append(p.cs.Changes, Change{Action: Run, Command: argv, NeedsRoot: p.access.NeedsSudo(), Reason: reason})
+}
+
+// liveDiffers says how the running svc differs from what install wants
+// ("" when it does not, or when it cannot tell).
+func (p *planner) liveDiffers(svc Service, install bool) string {
+	if p.live == nil {
+		return ""
+	}
+	for _, d := range p.cfg.Domains {
+		addr := p.cfg.Addr
+		if !install {
+			addr = ""
+		}
+		routed, err := p.live.Routes(p.ctx, svc, d, addr)
+		switch {
+		case err != nil:
+			p.cs.Notes = append(p.cs.Notes, fmt.Sprintf("cannot tell whether %s is up to date (%v): restarting it only if its file changes", svc, err))
+			return ""
+		case install && !routed:
+			return fmt.Sprintf("%s does not route *.%s to %s yet, although its file is in place (an earlier install stopped before this step?): restart it", svc, d, p.cfg.Addr)
+		case !install && routed:
+			return fmt.Sprintf("%s still routes *.%s to devstack's resolver, although its file is gone (an earlier uninstall stopped before this step?): restart it", svc, d)
+		}
+	}
+	return ""
+}
