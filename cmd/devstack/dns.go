@@ -235,7 +235,7 @@ Files that need root are changed through sudo, after being listed.`,
 				return err
 			}
 			printChecks(s.out, rep.Checks)
-			if len(rep.Applied) > 0 && len(rep.Applied[0].Changes) == 0 && len(rep.Applied) == 1 {
+			if rep.NothingToChange() {
 				fmt.Fprintln(s.out, "already installed: nothing to change")
 			}
 			if ferr := osdns.Failed(rep.Checks); ferr != nil {
@@ -271,7 +271,7 @@ func newDNSUninstallCmd(s *streams) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if len(rep.Applied) == 1 && len(rep.Applied[0].Changes) == 0 {
+			if rep.NothingToChange() {
 				fmt.Fprintln(s.out, "nothing of devstack's is installed")
 			}
 			return s.removeClusterDNS(cmd.Context(), &tf)

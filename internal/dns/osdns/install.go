@@ -36,6 +36,12 @@ type Report struct {
 	Checks  []Check      `json:"checks,omitempty"`
 }
 
+// NothingToChange reports whether everything was in place already: one
+// plan, with no change.
+func (r Report) NothingToChange() bool {
+	return len(r.Applied) == 1 && len(r.Applied[0].Changes) == 0
+}
+
 // Install plans, applies and verifies the routing. When a routed domain
 // fails verification and hosts are known, it falls back to the hosts file
 // and verifies again. A verification failure is reported in the checks
