@@ -219,7 +219,7 @@ Files that need root are changed through sudo, after being listed.`,
 			}
 			ocfg := s.osConfig(cfg.Domains, cfg.Addr, hosts)
 			if dryRun {
-				cs, err := osdns.Plan(ocfg)
+				cs, err := s.osdnsOptions().Plan(cmd.Context(), ocfg)
 				if err != nil {
 					return err
 				}
@@ -260,7 +260,7 @@ func newDNSUninstallCmd(s *streams) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if dryRun {
-				cs, err := osdns.PlanUndo(s.osConfig(nil, "", nil))
+				cs, err := s.osdnsOptions().PlanUndo(cmd.Context(), s.osConfig(nil, "", nil))
 				if err != nil {
 					return err
 				}
@@ -319,10 +319,12 @@ func (s *streams) removeClusterDNS(ctx context.Context, tf *targetFlags) error {
 }
 
 // osdnsOptions shows every changeset before it is applied, sudo ones first.
+// The sudo decision follows the environment's Access, as up's does.
 func (s *streams) osdnsOptions() osdns.Options {
 	return osdns.Options{
 		Runner: osdns.ExecRunner{},
 		Lookup: osdns.SystemLookup{},
+		Access: s.env.Access(),
 		Confirm: func(cs *osdns.Changeset) error {
 			printChangeset(s.out, cs, false)
 			return nil
