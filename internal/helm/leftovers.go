@@ -153,13 +153,8 @@ func (in *Installer) statefulSetClaims(ctx context.Context, ns string, objs []*u
 	for _, o := range objs {
 		switch o.GetKind() {
 		case "StatefulSet":
-			tmpls, _, _ := unstructured.NestedSlice(o.Object, "spec", "volumeClaimTemplates")
-			for _, raw := range tmpls {
-				t, _ := raw.(map[string]any)
-				md, _ := t["metadata"].(map[string]any)
-				if name, _ := md["name"].(string); name != "" {
-					patterns = append(patterns, regexp.MustCompile("^"+regexp.QuoteMeta(name+"-"+o.GetName()+"-")+"[0-9]+$"))
-				}
+			for _, name := range claimTemplateNames(o) {
+				patterns = append(patterns, regexp.MustCompile("^"+regexp.QuoteMeta(name+"-"+o.GetName()+"-")+"[0-9]+$"))
 			}
 		case "PersistentVolumeClaim":
 			if o.GetAnnotations()["helm.sh/resource-policy"] == "keep" {

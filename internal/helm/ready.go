@@ -378,7 +378,7 @@ func consumersOf(pods []corev1.Pod, name string) []corev1.Pod {
 // statefulSetClaimNames returns the claims a StatefulSet's
 // volumeClaimTemplates create for its replicas: <template>-<set>-<ordinal>.
 func statefulSetClaimNames(obj *unstructured.Unstructured) []string {
-	tmpls, _, _ := unstructured.NestedSlice(obj.Object, "spec", "volumeClaimTemplates")
+	tmpls := claimTemplateNames(obj)
 	if len(tmpls) == 0 {
 		return nil
 	}
@@ -391,15 +391,23 @@ func statefulSetClaimNames(obj *unstructured.Unstructured) []string {
 		start, _ = asInt64(v)
 	}
 	var names []string
+	for _, tn := range tmpls {
+		for i := start; i < start+n; i++ {
+			names = append(names, fmt.Sprintf("%s-%s-%d", tn, obj.GetName(), i))
+		}
+	}
+	return names
+}
+
+// claimTemplateNames are the names of a StatefulSet's volumeClaimTemplates.
+func claimTemplateNames(obj *unstructured.Unstructured) []string {
+	tmpls, _, _ := unstructured.NestedSlice(obj.Object, "spec", "volumeClaimTemplates")
+	var names []string
 	for _, raw := range tmpls {
 		t, _ := raw.(map[string]any)
 		md, _ := t["metadata"].(map[string]any)
-		tn, _ := md["name"].(string)
-		if tn == "" {
-			continue
-		}
-		for i := start; i < start+n; i++ {
-			names = append(names, fmt.Sprintf("%s-%s-%d", tn, obj.GetName(), i))
+		if name, _ := md["name"].(string); name != "" {
+			names = append(names, name)
 		}
 	}
 	return names
