@@ -32,10 +32,19 @@ what it removed. The chart cache is kept, so the next up downloads nothing.
 
 With --tier apps it only uninstalls the application tier (databases,
 monitoring, applications), in reverse dependency order, and keeps the
-foundation and the cluster.`,
+foundation and the cluster.
+
+With --context the cluster is not devstack's to delete: reset uninstalls
+devstack's releases from it in reverse dependency order, removes its CoreDNS
+rewrite and offers to remove what Helm leaves behind (the namespaces devstack
+created, the StatefulSets' claims unless --keep-data, the charts' CRDs).
+
+devstack's CA stays, so browsers keep trusting it; --all removes it and its
+trust entries too.`,
 		Example: `  devstack reset
   devstack reset --yes
-  devstack reset --tier apps`,
+  devstack reset --tier apps
+  devstack reset --context staging --keep-data`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if tier != "" && tier != string(stack.TierApps) {
