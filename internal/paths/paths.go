@@ -16,8 +16,10 @@ const (
 )
 
 // StateDir is where devstack keeps what it must remember between runs: the
-// resolver's pid file and log, the applied cluster spec, the OS changes it
-// made. `devstack reset` removes it.
+// resolver's pid, status, lock and log, each kind cluster's record and
+// private kubeconfig, what up applied, and the lock of up, down and reset.
+// (The OS changes are not recorded: they carry a marker.) `devstack reset`
+// removes it.
 func StateDir() (string, error) {
 	if d := os.Getenv(EnvStateDir); d != "" {
 		return d, nil
