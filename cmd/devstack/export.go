@@ -93,4 +93,3 @@ differences from the first stage. Each stage is a profile (default: dev and prod
 	cmd.Flags().BoolVar(&check, "check", false, "write nothing; exit 1 with a diff when DIR differs from the export")
 	return cmd
 }
-
