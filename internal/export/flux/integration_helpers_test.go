@@ -106,9 +106,8 @@ func (g *gitServer) publish(t *testing.T, tree flux.Tree, msg string) {
 // fluxControllers runs source-, kustomize- and helm-controller out of
 // cluster against the control plane, with their logs in the test's
 // directory.
-func fluxControllers(t *testing.T, ctx context.Context, c *testcluster.Cluster) {
+func fluxControllers(t *testing.T, c *testcluster.Cluster, bin string) {
 	t.Helper()
-	bin := fluxBinaries(t, ctx)
 	ports := make([]int, 7)
 	for i := range ports {
 		ports[i] = freePort(t)

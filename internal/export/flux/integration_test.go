@@ -59,13 +59,18 @@ components:
 // change of one prod value reaches only its own HelmRelease.
 func TestIntegrationFluxReconcilesExport(t *testing.T) {
 	c := testcluster.New(t)
+	// A cold build of the controllers takes about 20 minutes on a busy
+	// machine (hack/test.sh builds them before the tests); then the test
+	// itself has five.
+	buildCtx, cancelBuild := context.WithTimeout(context.Background(), 40*time.Minute)
+	bin := fluxBinaries(t, buildCtx)
+	cancelBuild()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	dyn, err := dynamic.NewForConfig(c.Config)
 	if err != nil {
 		t.Fatal(err)
 	}
-	bin := fluxBinaries(t, ctx)
 	applyFluxCRDs(t, ctx, dyn, bin)
 
 	chartsURL := helmRepo(t, "operator", "widget", "app")
@@ -98,7 +103,7 @@ func TestIntegrationFluxReconcilesExport(t *testing.T) {
 	git := newGitServer(t)
 	git.publish(t, exportTree(), "export dev+prod")
 
-	fluxControllers(t, ctx, c)
+	fluxControllers(t, c, bin)
 	// What `flux bootstrap` or a FluxInstance creates: the repository and
 	// the Kustomization of the stage's directory.
 	mustCreate(t, ctx, dyn, namespaceGVR, "", map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": flux.FluxNamespace}})
