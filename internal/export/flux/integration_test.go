@@ -42,6 +42,9 @@ components:
     dependsOn: [operator]
     chart: {repo: %[1]s, name: widget, version: 0.1.0}
     values: {size: %[2]d}
+    # No operator runs: the test plays it and sets the Widget's Ready.
+    wait:
+      - {apiVersion: test.devstack.dev/v1, kind: Widget, name: widget}
     timeoutSeconds: 120
   - name: app
     namespace: fx-apps
@@ -129,6 +132,38 @@ func TestIntegrationFluxReconcilesExport(t *testing.T) {
 		"app":      {"fx-apps", []string{"operator", "widget"}},
 	}
 	start := time.Now()
+	// widget's Kustomization is healthy only when its Widget is Ready (a
+	// CEL health check); until then app, which depends on it, must not be
+	// applied.
+	waitFor(t, ctx, "HelmRelease widget Ready", func() (bool, string) {
+		hr, err := dyn.Resource(helmReleaseGVR).Namespace("fx-apps").Get(ctx, "widget", getOpts)
+		if err != nil {
+			return false, err.Error()
+		}
+		return conditionTrue(hr, "Ready"), conditionMessage(hr, "Ready")
+	})
+	widgetGVR := schema.GroupVersionResource{Group: "test.devstack.dev", Version: "v1", Resource: "widgets"}
+	waitFor(t, ctx, "Widget widget", func() (bool, string) {
+		_, err := dyn.Resource(widgetGVR).Namespace("fx-apps").Get(ctx, "widget", getOpts)
+		return err == nil, fmt.Sprint(err)
+	})
+	time.Sleep(3 * time.Second) // a few health-check rounds of kustomize-controller
+	if k, err := dyn.Resource(kustomizationGVR).Namespace(flux.FluxNamespace).Get(ctx, "widget", getOpts); err != nil || conditionTrue(k, "Ready") {
+		t.Errorf("Kustomization widget is Ready (err %v) while its Widget has no Ready condition", err)
+	}
+	if _, err := dyn.Resource(helmReleaseGVR).Namespace("fx-apps").Get(ctx, "app", getOpts); err == nil {
+		t.Errorf("HelmRelease app exists before widget is Ready")
+	}
+	w, err := dyn.Resource(widgetGVR).Namespace("fx-apps").Get(ctx, "widget", getOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Object["status"] = map[string]any{"conditions": []any{map[string]any{
+		"type": "Ready", "status": "True", "reason": "Test", "message": "the test plays the operator",
+		"lastTransitionTime": time.Now().UTC().Format(time.RFC3339)}}}
+	if _, err := dyn.Resource(widgetGVR).Namespace("fx-apps").UpdateStatus(ctx, w, metav1.UpdateOptions{}); err != nil {
+		t.Fatalf("setting the Widget's Ready: %v", err)
+	}
 	allReady := func(what string) (map[string]*unstructured.Unstructured, map[string]*unstructured.Unstructured) {
 		t.Helper()
 		ks := map[string]*unstructured.Unstructured{}
