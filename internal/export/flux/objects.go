@@ -256,6 +256,9 @@ func marshal(obj any) ([]byte, error) {
 		return nil, err
 	}
 	delete(m, "status")
+	if spec, ok := m["spec"].(map[string]any); ok && len(spec) == 0 {
+		delete(m, "spec") // a Namespace's empty spec
+	}
 	if md, ok := m["metadata"].(map[string]any); ok {
 		delete(md, "creationTimestamp")
 	}
