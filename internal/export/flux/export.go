@@ -82,7 +82,11 @@ func Export(opts Options) (Tree, error) {
 		if err := addComponent(t, opts.ChartFS, c, shared[namespaceOf(c)]); err != nil {
 			return nil, err
 		}
-		if err := put(t, "base/services/"+c.Name+".yaml", kustomizationFor(c)); err != nil {
+		k, err := kustomizationFor(c)
+		if err != nil {
+			return nil, err
+		}
+		if err := put(t, "base/services/"+c.Name+".yaml", k); err != nil {
 			return nil, err
 		}
 		services = append(services, c.Name+".yaml")

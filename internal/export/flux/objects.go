@@ -179,7 +179,7 @@ func release(c stack.Planned) (*helmv2.HelmRelease, any, error) {
 // HealthChecks are ignored"), so a component whose readiness includes
 // custom resources lists the HelmRelease and those resources as health
 // checks, with CEL expressions for their condition, instead of wait.
-func kustomizationFor(c stack.Planned) *kustomizev1.Kustomization {
+func kustomizationFor(c stack.Planned) (*kustomizev1.Kustomization, error) {
 	k := &kustomizev1.Kustomization{
 		TypeMeta:   metav1.TypeMeta{APIVersion: kustomizev1.GroupVersion.String(), Kind: kustomizev1.KustomizationKind},
 		ObjectMeta: objectMeta(c, c.Name, FluxNamespace),
@@ -197,24 +197,32 @@ func kustomizationFor(c stack.Planned) *kustomizev1.Kustomization {
 	}
 	if len(c.Wait) == 0 {
 		k.Spec.Wait = true
-		return k
+		return k, nil
 	}
 	k.Spec.HealthChecks = []meta.NamespacedObjectKindReference{{
 		APIVersion: helmv2.GroupVersion.String(), Kind: helmv2.HelmReleaseKind, Name: c.Name, Namespace: namespaceOf(c),
 	}}
-	exprs := map[string]bool{}
+	// Flux's CEL health checks are per kind: one condition per kind.
+	exprs := map[string]string{}
 	for _, w := range c.Wait {
 		ns := w.Namespace
 		if ns == "" {
 			ns = namespaceOf(c)
 		}
 		k.Spec.HealthChecks = append(k.Spec.HealthChecks, meta.NamespacedObjectKindReference{APIVersion: w.APIVersion, Kind: w.Kind, Name: w.Name, Namespace: ns})
-		if key := w.APIVersion + " " + w.Kind; !exprs[key] {
-			exprs[key] = true
+		key, cond := w.APIVersion+" "+w.Kind, w.Condition
+		if cond == "" {
+			cond = "Ready"
+		}
+		switch prev, seen := exprs[key]; {
+		case !seen:
+			exprs[key] = cond
 			k.Spec.HealthCheckExprs = append(k.Spec.HealthCheckExprs, conditionCheck(w))
+		case prev != cond:
+			return nil, &Error{Stage: "-", Component: c.Name, Field: "wait", Msg: fmt.Sprintf("waits for %s %s on conditions %s and %s: Flux's health checks take one condition per kind", w.APIVersion, w.Kind, prev, cond)}
 		}
 	}
-	return k
+	return k, nil
 }
 
 // conditionCheck is healthy when the resource's condition (Ready by
