@@ -192,6 +192,9 @@ func TestIntegrationFluxReconcilesExport(t *testing.T) {
 	}
 	ks, hrs := allReady("every Kustomization and HelmRelease Ready")
 	t.Logf("prod stage converged under real Flux in %s", time.Since(start).Round(time.Second))
+	for _, name := range []string{"operator", "widget", "app"} {
+		t.Logf("Kustomization %s: %s; HelmRelease %s: %s", name, conditionMessage(ks[name], "Ready"), name, conditionMessage(hrs[name], "Ready"))
+	}
 
 	// A dependent's HelmRelease is created by its Kustomization's apply,
 	// which must come after every dependency's Kustomization was Ready
@@ -225,6 +228,7 @@ func TestIntegrationFluxReconcilesExport(t *testing.T) {
 	_, hrs = allReady("every Kustomization and HelmRelease Ready after the change")
 	for name, hr := range hrs {
 		gen := hr.GetGeneration()
+		t.Logf("after the prod change, HelmRelease %s: generation %d -> %d, %s", name, generations[name], gen, conditionMessage(hr, "Ready"))
 		switch {
 		case name == "app" && gen == generations[name]:
 			t.Errorf("HelmRelease app kept generation %d: the change did not reach it", gen)
