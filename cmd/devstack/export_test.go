@@ -10,7 +10,6 @@ import (
 // The export command's exit codes: 0 written or up to date, 1 out of date
 // (with the diff on stdout), 2 bad input.
 func TestExportFluxCommand(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	out, errOut, code := devstack(t, "export", "flux", dir)
 	if code != 0 || !strings.Contains(out, "stage prod: ") {
