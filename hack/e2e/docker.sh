@@ -52,8 +52,16 @@ configure_daemon() {
 
 start_daemon() {
   log "starting dockerd (log: ${DOCKERD_LOG})"
-  # setsid: the daemon must outlive this script and its process group.
-  setsid nohup dockerd >>"${DOCKERD_LOG}" 2>&1 </dev/null &
+  # The daemon outlives this script: it must not inherit any other open
+  # descriptor (a caller's flock on the lane's lock would be held for as
+  # long as dockerd runs).
+  (
+    for fd in /proc/"${BASHPID}"/fd/*; do
+      fd=${fd##*/}
+      [[ ${fd} -gt 2 ]] && { eval "exec ${fd}>&-" 2>/dev/null || true; }
+    done
+    exec setsid nohup dockerd >>"${DOCKERD_LOG}" 2>&1 </dev/null
+  ) &
   local i
   for i in $(seq 1 60); do
     if docker info >/dev/null 2>&1; then
