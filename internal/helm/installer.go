@@ -171,12 +171,7 @@ func (in *Installer) timeout(c stack.Planned) time.Duration {
 	return in.opts.DefaultTimeout
 }
 
-func namespaceOf(c stack.Planned) string {
-	if c.Namespace != "" {
-		return c.Namespace
-	}
-	return "default"
-}
+func namespaceOf(c stack.Planned) string { return c.ReleaseNamespace() }
 
 func (in *Installer) progress(c stack.Planned, msg string) {
 	in.sink.Emit(event.Stamp(event.Event{Source: event.SourceComponent, Name: c.Name, State: event.Progress, Message: msg, Layer: c.Layer}))

@@ -50,6 +50,15 @@ func (p *Plan) ComponentURLs(c Planned) []string {
 	return urls
 }
 
+// ReleaseNamespace is the namespace the component is installed into:
+// "default" when it names none, as Helm does.
+func (c Planned) ReleaseNamespace() string {
+	if c.Namespace != "" {
+		return c.Namespace
+	}
+	return "default"
+}
+
 // Graph is the plan's dependency graph. A dependency on a disabled
 // component is not an edge: the plan does not install it.
 func (p *Plan) Graph() (*dag.Graph, error) {

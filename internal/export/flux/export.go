@@ -79,7 +79,7 @@ func Export(opts Options) (Tree, error) {
 	shared := sharedNamespaces(base.Plan)
 	var services []string
 	for _, c := range base.Plan.Components {
-		if err := addComponent(t, opts.ChartFS, c, shared[namespaceOf(c)]); err != nil {
+		if err := addComponent(t, opts.ChartFS, c, shared[c.ReleaseNamespace()]); err != nil {
 			return nil, err
 		}
 		k, err := kustomizationFor(c)
@@ -128,7 +128,7 @@ func sameShape(base, s Stage) error {
 			a, b any
 		}{
 			{"chart", chartKey(b.Chart), chartKey(c.Chart)},
-			{"namespace", namespaceOf(b), namespaceOf(c)},
+			{"namespace", b.ReleaseNamespace(), c.ReleaseNamespace()},
 			{"dependsOn", sorted(b.DependsOn), sorted(c.DependsOn)},
 			{"wait", b.Wait, c.Wait},
 		}
@@ -162,20 +162,13 @@ func sorted(s []string) []string {
 	return s
 }
 
-func namespaceOf(c stack.Planned) string {
-	if c.Namespace != "" {
-		return c.Namespace
-	}
-	return "default"
-}
-
 // sharedNamespaces are the namespaces of more than one component: each
 // component's directory declares its Namespace, and pruning one
 // component must not delete the others' namespace.
 func sharedNamespaces(p *stack.Plan) map[string]bool {
 	count := map[string]int{}
 	for _, c := range p.Components {
-		count[namespaceOf(c)]++
+		count[c.ReleaseNamespace()]++
 	}
 	out := map[string]bool{}
 	for ns, n := range count {

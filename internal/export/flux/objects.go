@@ -64,7 +64,7 @@ func objectMeta(c stack.Planned, name, namespace string) metav1.ObjectMeta {
 // kustomization.yaml listing them.
 func addComponent(t Tree, chartFS fs.FS, c stack.Planned, sharedNS bool) error {
 	dir := "apps/base/" + c.Name + "/"
-	ns := namespaceOf(c)
+	ns := c.ReleaseNamespace()
 	var files []string
 	if ns != "default" && ns != "kube-system" {
 		obj := &corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}, ObjectMeta: objectMeta(c, ns, "")}
@@ -106,7 +106,7 @@ func localChartDir(c stack.Planned) string { return "charts/" + c.Name }
 // (nil for local charts, which come from the repository's own
 // GitRepository).
 func release(c stack.Planned) (*helmv2.HelmRelease, any, error) {
-	ns := namespaceOf(c)
+	ns := c.ReleaseNamespace()
 	remediateLast := true
 	hr := &helmv2.HelmRelease{
 		TypeMeta:   metav1.TypeMeta{APIVersion: helmv2.GroupVersion.String(), Kind: helmv2.HelmReleaseKind},
@@ -200,14 +200,14 @@ func kustomizationFor(c stack.Planned) (*kustomizev1.Kustomization, error) {
 		return k, nil
 	}
 	k.Spec.HealthChecks = []meta.NamespacedObjectKindReference{{
-		APIVersion: helmv2.GroupVersion.String(), Kind: helmv2.HelmReleaseKind, Name: c.Name, Namespace: namespaceOf(c),
+		APIVersion: helmv2.GroupVersion.String(), Kind: helmv2.HelmReleaseKind, Name: c.Name, Namespace: c.ReleaseNamespace(),
 	}}
 	// Flux's CEL health checks are per kind: one condition per kind.
 	exprs := map[string]string{}
 	for _, w := range c.Wait {
 		ns := w.Namespace
 		if ns == "" {
-			ns = namespaceOf(c)
+			ns = c.ReleaseNamespace()
 		}
 		k.Spec.HealthChecks = append(k.Spec.HealthChecks, meta.NamespacedObjectKindReference{APIVersion: w.APIVersion, Kind: w.Kind, Name: w.Name, Namespace: ns})
 		key, cond := w.APIVersion+" "+w.Kind, w.Condition

@@ -58,14 +58,14 @@ func stagePatch(base, c stack.Planned) (map[string]any, error) {
 	hr := map[string]any{
 		"apiVersion": helmv2.GroupVersion.String(),
 		"kind":       helmv2.HelmReleaseKind,
-		"metadata":   map[string]any{"name": c.Name, "namespace": namespaceOf(c)},
+		"metadata":   map[string]any{"name": c.Name, "namespace": c.ReleaseNamespace()},
 	}
 	spec := map[string]any{}
 	if !sameTimeout {
 		spec["timeout"] = timeoutOf(c).String()
 	}
 	var inner kustomize.Patch
-	target := &kustomize.Selector{Group: helmv2.GroupVersion.Group, Version: helmv2.GroupVersion.Version, Kind: helmv2.HelmReleaseKind, Name: c.Name, Namespace: namespaceOf(c)}
+	target := &kustomize.Selector{Group: helmv2.GroupVersion.Group, Version: helmv2.GroupVersion.Version, Kind: helmv2.HelmReleaseKind, Name: c.Name, Namespace: c.ReleaseNamespace()}
 	if !sameValues {
 		diff, exact := mergePatch(normal(base.Values), normal(c.Values))
 		if !exact {
