@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/devstack-dev/devstack/internal/sysfile"
 )
 
 // Tree is an exported repository: slash-separated relative paths to file
@@ -29,7 +31,7 @@ func (t Tree) Paths() []string {
 // Write writes the tree under dir and removes files there that the tree
 // no longer has, in the directories the export owns; everything else in
 // dir (a .git, flux-system/ written by `flux bootstrap`) is left alone.
-// Each file is written to a temporary name and renamed, so an interrupted
+// Each file is replaced atomically (sysfile.WriteFile), so an interrupted
 // export leaves every file either old or new.
 func (t Tree) Write(dir string) error {
 	stale, err := t.stale(dir)
@@ -44,11 +46,7 @@ func (t Tree) Write(dir string) error {
 		if old, err := os.ReadFile(full); err == nil && bytes.Equal(old, t[p]) {
 			continue
 		}
-		tmp := full + ".devstack-tmp"
-		if err := os.WriteFile(tmp, t[p], 0o644); err != nil {
-			return fmt.Errorf("export: %w", err)
-		}
-		if err := os.Rename(tmp, full); err != nil {
+		if err := sysfile.WriteFile(full, t[p], 0o644); err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
 	}
