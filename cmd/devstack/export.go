@@ -88,6 +88,10 @@ differences from the first stage. Each stage is a profile (default: dev and prod
 		},
 	}
 	sf.register(cmd)
+	// Here --profile names the one stage, and --only is refused (every
+	// stage carries the whole stack), so the shared help would mislead.
+	cmd.Flags().Lookup("profile").Usage = profileUsage + ": export it as the only stage (the same as one --stage)"
+	_ = cmd.Flags().MarkHidden("only")
 	cmd.Flags().StringArrayVar(&stages, "stage", []string{"dev", "prod"}, "a profile to write as a stage (repeatable; the first is the base)")
 	cmd.Flags().StringVar(&cluster, "cluster", "", "the cluster directory under each stage (default: the profile's cluster name)")
 	cmd.Flags().BoolVar(&check, "check", false, "write nothing; exit 1 with a diff when DIR differs from the export")
