@@ -18,13 +18,14 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/devstack-dev/devstack/internal/helm"
 	"github.com/devstack-dev/devstack/internal/stack"
 )
 
 // DefaultTimeout is the installer's bound for components without
-// timeoutSeconds (internal/helm.DefaultTimeout), so that Flux gives each
-// release the time `devstack up` gives it.
-const DefaultTimeout = 10 * time.Minute
+// timeoutSeconds, so that Flux gives each release the time `devstack up`
+// gives it.
+const DefaultTimeout = helm.DefaultTimeout
 
 // Reconciliation intervals: sources are pinned versions, so they are
 // re-checked rarely; releases are re-checked for drift more often.
@@ -34,13 +35,13 @@ const (
 	retryInterval   = time.Minute
 )
 
-// The labels every exported object carries, so that `kubectl get -l` finds
-// what the export made.
+// componentLabel is on every exported object, so that `kubectl get -l`
+// finds what the export made.
 const componentLabel = "devstack.dev/component"
 
-// pruneDisabled keeps a Namespace several components share when one of
-// them is removed: kustomize-controller prunes what a Kustomization no
-// longer applies.
+// pruneAnnotation "disabled" keeps a Namespace several components share
+// when one of them is removed: kustomize-controller prunes what a
+// Kustomization no longer applies.
 const pruneAnnotation = "kustomize.toolkit.fluxcd.io/prune"
 
 // helmChartLayer selects the chart of an OCI Helm artifact.
