@@ -139,7 +139,9 @@ func CreateFor(dir, owner string, now time.Time) (*CA, error) {
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
 		BasicConstraintsValid: true,
 		IsCA:                  true,
-		MaxPathLenZero:        true, // it signs leaves only
+		// One level below it: the name-constrained intermediate that
+		// backs cert-manager in the cluster (IssueIntermediate).
+		MaxPathLen: 1,
 		SubjectKeyId:          skid,
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
