@@ -141,8 +141,8 @@ func CreateFor(dir, owner string, now time.Time) (*CA, error) {
 		IsCA:                  true,
 		// One level below it: the name-constrained intermediate that
 		// backs cert-manager in the cluster (IssueIntermediate).
-		MaxPathLen: 1,
-		SubjectKeyId:          skid,
+		MaxPathLen:   1,
+		SubjectKeyId: skid,
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
