@@ -83,6 +83,17 @@ func Summarize(plan *stack.Plan, events []event.Event, total time.Duration) Summ
 		t.apply(e)
 	}
 	s := Summary{Total: total}
+	// Once the ingress serves the CA's certificate (the TLS step named
+	// CertificateStep succeeded), the URLs are https://.
+	scheme, port := "http", 0
+	for _, u := range t.steps {
+		if u.source == event.SourceTLS && u.name == CertificateStep && u.state == event.Succeeded && plan != nil {
+			scheme, port = "https", plan.Cluster.HTTPSPort
+		}
+	}
+	if plan != nil && scheme == "http" {
+		port = plan.Cluster.HTTPPort
+	}
 	if plan != nil {
 		s.Profile = plan.Profile
 	}
@@ -98,7 +109,7 @@ func Summarize(plan *stack.Plan, events []event.Event, total time.Duration) Summ
 		}
 		if c, ok := plan.Component(u.name); ok {
 			for _, h := range c.Hosts {
-				s.URLs = append(s.URLs, hostURL(h, plan.Domain, plan.Cluster.HTTPPort))
+				s.URLs = append(s.URLs, hostURL(scheme, h, plan.Domain, port))
 			}
 			if c.Credentials != "" {
 				s.Credentials = append(s.Credentials, Credential{c.Name, clean(c.Credentials)})
@@ -112,19 +123,23 @@ func Summarize(plan *stack.Plan, events []event.Event, total time.Duration) Summ
 	return s
 }
 
+// CertificateStep is the TLS step whose success means the ingress serves
+// HTTPS with the CA's certificate.
+const CertificateStep = "ingress certificate"
+
 // hostURL makes a browsable URL of an ingress host, resolving the host
 // forms of the stack schema in case the plan kept them.
-func hostURL(host, domain string, port int) string {
+func hostURL(scheme, host, domain string, port int) string {
 	if domain != "" {
 		host = strings.ReplaceAll(host, "${domain}", domain)
 		if !strings.Contains(host, ".") {
 			host += "." + domain
 		}
 	}
-	if port != 0 && port != 80 {
+	if port != 0 && !(scheme == "http" && port == 80) && !(scheme == "https" && port == 443) {
 		host += ":" + strconv.Itoa(port)
 	}
-	return "http://" + host
+	return scheme + "://" + host
 }
 
 // WriteSummary writes s for people: a table of components, the problems of

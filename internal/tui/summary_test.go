@@ -91,19 +91,43 @@ func TestWriteSummary(t *testing.T) {
 
 func TestHostURL(t *testing.T) {
 	cases := []struct {
-		host, domain string
-		port         int
-		want         string
+		scheme, host, domain string
+		port                 int
+		want                 string
 	}{
-		{"grafana.local", "local", 80, "http://grafana.local"},
-		{"grafana", "local", 0, "http://grafana.local"},
-		{"grafana.${domain}", "dev.test", 0, "http://grafana.dev.test"},
-		{"grafana.local", "local", 8080, "http://grafana.local:8080"},
-		{"grafana.local", "", 0, "http://grafana.local"},
+		{"http", "grafana.local", "local", 80, "http://grafana.local"},
+		{"http", "grafana", "local", 0, "http://grafana.local"},
+		{"http", "grafana.${domain}", "dev.test", 0, "http://grafana.dev.test"},
+		{"http", "grafana.local", "local", 8080, "http://grafana.local:8080"},
+		{"http", "grafana.local", "", 0, "http://grafana.local"},
+		{"https", "grafana.local", "local", 443, "https://grafana.local"},
+		{"https", "echo.e2e.test", "e2e.test", 18443, "https://echo.e2e.test:18443"},
+		{"https", "grafana.local", "local", 80, "https://grafana.local:80"},
 	}
 	for _, tc := range cases {
-		if got := hostURL(tc.host, tc.domain, tc.port); got != tc.want {
+		if got := hostURL(tc.scheme, tc.host, tc.domain, tc.port); got != tc.want {
 			t.Errorf("hostURL(%q, %q, %d) = %q, want %q", tc.host, tc.domain, tc.port, got, tc.want)
+		}
+	}
+}
+
+// TestSummaryURLsFollowTheCertificate: https:// once the TLS step stored
+// the ingress's certificate, http:// otherwise.
+func TestSummaryURLsFollowTheCertificate(t *testing.T) {
+	plan := &stack.Plan{Domain: "local", Cluster: stack.Cluster{HTTPPort: 80, HTTPSPort: 8443},
+		Components: []stack.Planned{{Component: stack.Component{Name: "grafana", Hosts: []string{"grafana.local"}}}}}
+	done := event.Event{Source: event.SourceComponent, Name: "grafana", State: event.Succeeded}
+	for _, tc := range []struct {
+		tls  event.State
+		want string
+	}{{event.Succeeded, "https://grafana.local:8443"}, {event.Failed, "http://grafana.local"}, {"", "http://grafana.local"}} {
+		events := []event.Event{done}
+		if tc.tls != "" {
+			events = append(events, event.Event{Source: event.SourceTLS, Name: CertificateStep, State: tc.tls})
+		}
+		s := Summarize(plan, events, time.Second)
+		if len(s.URLs) != 1 || s.URLs[0] != tc.want {
+			t.Errorf("TLS step %q: URLs %v, want %s", tc.tls, s.URLs, tc.want)
 		}
 	}
 }
