@@ -72,12 +72,7 @@ func writePlanTable(w io.Writer, p *stack.Plan) {
 			clip(chartLabel(c.Chart), 24), fmtSeconds(c.EstimatedSeconds), depsLabel(c.DependsOn, 21))
 	}
 	tw.Flush()
-	var urls []string
-	for _, c := range p.Components {
-		for _, h := range c.Hosts {
-			urls = append(urls, "http://"+h)
-		}
-	}
+	urls := hostURLs(p)
 	if len(urls) > 0 {
 		fmt.Fprintf(w, "\nHosts:\n  %s\n", wrap(strings.Join(urls, " "), 76, "  "))
 	}

@@ -112,9 +112,7 @@ func collectStatus(ctx context.Context, p *stack.Plan, tf *targetFlags) (*status
 			rep.Ready = false
 		}
 	}
-	for _, h := range planHosts(p) {
-		rep.URLs = append(rep.URLs, "http://"+h)
-	}
+	rep.URLs = hostURLs(p)
 	return rep, nil
 }
 

@@ -6,13 +6,18 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/devstack-dev/devstack/internal/ca"
+	"github.com/devstack-dev/devstack/internal/clustertls"
 	"github.com/devstack-dev/devstack/internal/dns/osdns"
+	"github.com/devstack-dev/devstack/internal/event"
+	"github.com/devstack-dev/devstack/internal/paths"
+	"github.com/devstack-dev/devstack/internal/stack"
 	"github.com/devstack-dev/devstack/internal/trust"
 )
 
@@ -310,4 +315,30 @@ func resetCA(ctx context.Context, s *streams, all bool) error {
 		writeRemoved(s.out, removed)
 	}
 	return nil
+}
+
+// tlsStep is up's TLS phase on this machine.
+func tlsStep(sink event.Sink, stateDir string) *clustertls.Step {
+	return &clustertls.Step{Sink: sink, StateDir: stateDir, Runner: osdns.ExecRunner{}, Verifier: probeVerifier(),
+		Trust: func(c *ca.CA) trust.Config { return trust.ForMachine(os.Getenv(EnvOSRoot), c) }}
+}
+
+// hostURLs are the plan's hosts as URLs: https:// (on the HTTPS port) for
+// those the cluster's certificate covers, as up last recorded it, http://
+// otherwise. HTTP keeps working either way.
+func hostURLs(p *stack.Plan) []string {
+	stateDir, _ := paths.StateDir()
+	var urls []string
+	for _, h := range planHosts(p) {
+		scheme, port, def := "http", p.Cluster.HTTPPort, 80
+		if stateDir != "" && clustertls.Served(stateDir, h, time.Now()) {
+			scheme, port, def = "https", p.Cluster.HTTPSPort, 443
+		}
+		u := scheme + "://" + h
+		if port != 0 && port != def {
+			u += ":" + strconv.Itoa(port)
+		}
+		urls = append(urls, u)
+	}
+	return urls
 }
