@@ -93,6 +93,9 @@ func (in *Installer) get(ctx context.Context, t *target) (*unstructured.Unstruct
 			return nil, fmt.Errorf("kind %s is not known to the cluster yet: %w", t.gvk.Kind, err)
 		}
 		t.gvr = m.Resource
+		if m.Scope.Name() == meta.RESTScopeNameRoot {
+			t.namespace = "" // a cluster-scoped kind (a ClusterIssuer): no namespace
+		}
 	}
 	if t.namespace == "" {
 		return in.dynamic.Resource(t.gvr).Get(ctx, t.name, metav1.GetOptions{})
