@@ -202,7 +202,8 @@ func newTrustProbeCmd(*streams) *cobra.Command {
 
 func probeVerifier() trust.Verifier {
 	exe, err := os.Executable()
-	if err != nil {
+	// A test binary is not devstack: it would run its tests, not the probe.
+	if err != nil || strings.HasSuffix(exe, ".test") {
 		return trust.SystemVerifier{}
 	}
 	return trust.ExecVerifier{Argv: []string{exe, "trust", "probe"}}
