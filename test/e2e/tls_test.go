@@ -21,7 +21,8 @@ import (
 
 // curlHTTPS GETs https://host:port/path with curl, resolving host to ip
 // (curl's --resolve), verifying against cacert ("" for the system roots:
-// curl's own OpenSSL store, a separate program from devstack). It returns
+// the bundle update-ca-certificates builds, read by curl's OpenSSL, a
+// program other than devstack). It returns
 // curl's exit code and output.
 func curlHTTPS(ctx context.Context, ip net.IP, host string, port int, path, cacert string) (int, string) {
 	args := []string{"--silent", "--show-error", "--fail", "--max-time", "10",
@@ -29,9 +30,7 @@ func curlHTTPS(ctx context.Context, ip net.IP, host string, port int, path, cace
 	if cacert != "" {
 		args = append(args, "--cacert", cacert)
 	}
-	cmd := exec.CommandContext(ctx, "curl", args...)
-	cmd.Env = append(os.Environ(), "SSL_CERT_FILE=", "CURL_CA_BUNDLE=")
-	out, err := cmd.CombinedOutput()
+	out, err := exec.CommandContext(ctx, "curl", args...).CombinedOutput()
 	if ee, ok := err.(*exec.ExitError); ok {
 		return ee.ExitCode(), string(out)
 	} else if err != nil {
