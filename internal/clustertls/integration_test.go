@@ -113,7 +113,9 @@ func TestIntegrationStep(t *testing.T) {
 	if _, err := dyn.Resource(crds).Create(ctx, crd, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = dyn.Resource(crds).Delete(context.WithoutCancel(ctx), crd.GetName(), metav1.DeleteOptions{}) }()
+	defer func() {
+		_ = dyn.Resource(crds).Delete(context.WithoutCancel(ctx), crd.GetName(), metav1.DeleteOptions{})
+	}()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		if e, ok := rec.final(StepIssuer); ok {
