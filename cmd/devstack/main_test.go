@@ -11,8 +11,13 @@ import (
 )
 
 // devstack runs the real command line against buffers.
+// Unless the test chose a state directory, it gets an empty one: what an
+// earlier up on this machine applied must not change what a test sees.
 func devstack(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
+	if _, ok := os.LookupEnv("DEVSTACK_STATE_DIR"); !ok {
+		t.Setenv("DEVSTACK_STATE_DIR", t.TempDir())
+	}
 	var out, errOut bytes.Buffer
 	code = run(context.Background(), args, strings.NewReader(""), &out, &errOut)
 	return out.String(), errOut.String(), code
@@ -25,6 +30,7 @@ type planJSON struct {
 	Components   []struct {
 		Name             string         `json:"name"`
 		Layer            int            `json:"layer"`
+		Tier             string         `json:"tier"`
 		DependsOn        []string       `json:"dependsOn"`
 		Namespace        string         `json:"namespace"`
 		Hosts            []string       `json:"hosts"`
@@ -65,24 +71,21 @@ func TestPlanSeedGraph(t *testing.T) {
 	if p.Profile != "dev" || p.Domain != "local" {
 		t.Fatalf("profile %q domain %q", p.Profile, p.Domain)
 	}
-	want := []string{"traefik", "traefik-config", "localstack", "cnpg-operator", "external-secrets", "eso-config",
-		"metrics-server", "scylla-operator", "cert-manager", "kube-prometheus-stack", "weave-gitops", "loki", "alloy",
+	want := []string{"prometheus-operator-crds", "traefik", "traefik-config", "localstack", "cnpg-operator", "external-secrets", "eso-config",
+		"metrics-server", "scylla-operator", "cert-manager", "kube-prometheus-stack", "flux", "flux-instance", "loki", "alloy",
 		"jaeger", "opentelemetry", "scylla-manager", "postgresql", "redis", "scylladb", "n8n", "temporal", "pgadmin4", "redisinsight"}
 	deps := map[string][]string{}
 	pos := map[string]int{}
 	for i, c := range p.Components {
 		deps[c.Name] = c.DependsOn
-		pos[c.Name] = i
 		if c.EstimatedSeconds <= 0 || c.Namespace == "" || c.Chart == nil {
 			t.Errorf("%s: incomplete: %+v", c.Name, c)
 		}
-		for _, d := range c.DependsOn {
-			if pos[d] >= i && d != c.Name {
-				if _, seen := pos[d]; !seen {
-					t.Errorf("%s listed before its dependency %s", c.Name, d)
-				}
-			}
+		// pos holds only the components listed before this one.
+		if bad := listedAfter(c.DependsOn, pos); len(bad) > 0 {
+			t.Errorf("%s listed before its dependencies %v", c.Name, bad)
 		}
+		pos[c.Name] = i
 	}
 	for _, n := range want {
 		if _, ok := deps[n]; !ok {
@@ -102,10 +105,10 @@ func TestPlanSeedGraph(t *testing.T) {
 		{"traefik", "traefik-config"}, {"external-secrets", "eso-config"}, {"localstack", "eso-config"},
 		{"cert-manager", "scylla-operator"}, {"scylla-operator", "scylla-manager"}, {"scylla-manager", "scylladb"},
 		{"cnpg-operator", "postgresql"}, {"external-secrets", "redis"}, {"postgresql", "n8n"}, {"redis", "n8n"},
-		{"postgresql", "temporal"}, {"postgresql", "pgadmin4"}, {"redis", "redisinsight"},
+		{"postgresql", "temporal"}, {"postgresql", "pgadmin4"}, {"redis", "redisinsight"}, {"flux", "flux-instance"},
 	}
-	for _, l0 := range []string{"traefik", "traefik-config", "localstack", "cnpg-operator", "external-secrets", "eso-config", "metrics-server", "scylla-operator"} {
-		edges = append(edges, [2]string{l0, "kube-prometheus-stack"}, [2]string{l0, "weave-gitops"})
+	for _, l0 := range []string{"prometheus-operator-crds", "traefik", "traefik-config", "localstack", "cnpg-operator", "external-secrets", "eso-config", "metrics-server", "scylla-operator"} {
+		edges = append(edges, [2]string{l0, "kube-prometheus-stack"}, [2]string{l0, "flux"})
 	}
 	for _, l2 := range []string{"loki", "alloy", "jaeger", "opentelemetry"} {
 		edges = append(edges, [2]string{"kube-prometheus-stack", l2})
@@ -117,6 +120,54 @@ func TestPlanSeedGraph(t *testing.T) {
 	}
 	if len(p.CriticalPath) == 0 {
 		t.Error("no critical path")
+	}
+}
+
+// listedAfter returns the deps not among the components listed so far.
+func listedAfter(deps []string, listed map[string]int) []string {
+	var bad []string
+	for _, d := range deps {
+		if _, ok := listed[d]; !ok {
+			bad = append(bad, d)
+		}
+	}
+	return bad
+}
+
+// TestListedAfterCatchesAnyOrder proves the order check above can fail,
+// wherever in the list the dependency comes late.
+func TestListedAfterCatchesAnyOrder(t *testing.T) {
+	listed := map[string]int{"a": 0, "b": 1}
+	if bad := listedAfter([]string{"a", "c"}, listed); len(bad) != 1 || bad[0] != "c" {
+		t.Errorf("a dependency listed later: %v", bad)
+	}
+	if bad := listedAfter([]string{"b", "a"}, listed); len(bad) != 0 {
+		t.Errorf("dependencies listed before: %v", bad)
+	}
+}
+
+func TestPlanAndStatusURLsCarryTheClusterPort(t *testing.T) {
+	t.Setenv("DEVSTACK_STATE_DIR", t.TempDir())
+	t.Setenv("DEVSTACK_OS_ROOT", t.TempDir())
+	t.Setenv("KIND_EXPERIMENTAL_PROVIDER", "docker")
+	t.Setenv("PATH", t.TempDir()) // no engine: status says so and still lists the URLs
+	profile := filepath.Join(t.TempDir(), "ports.yaml")
+	os.WriteFile(profile, []byte(`apiVersion: devstack.dev/v1alpha1
+kind: Stack
+standalone: true
+domain: e2e.test
+cluster: {httpPort: 18080}
+components:
+  - name: echo
+    namespace: apps
+    chart: {path: ./echo}
+    hosts: [echo]
+`), 0o600)
+	for _, args := range [][]string{{"plan"}, {"status"}} {
+		out, errOut, code := devstack(t, append(args, "--profile", profile)...)
+		if code != 0 || !strings.Contains(out, "http://echo.e2e.test:18080") {
+			t.Errorf("%v: exit %d, no URL with the port:\n%s%s", args, code, out, errOut)
+		}
 	}
 }
 
@@ -159,12 +210,12 @@ func TestPlanOnlyAndMinimal(t *testing.T) {
 	for _, c := range p.Components {
 		got = append(got, c.Name)
 	}
-	if strings.Join(got, ",") != "cnpg-operator,external-secrets,postgresql,redis,n8n" {
+	if strings.Join(got, ",") != "prometheus-operator-crds,cnpg-operator,external-secrets,postgresql,redis,n8n" {
 		t.Fatalf("--only n8n: %v", got)
 	}
 	for _, c := range planOf(t, "--profile", "minimal").Components {
-		if c.Layer > 1 {
-			t.Errorf("minimal holds %s at layer %d", c.Name, c.Layer)
+		if c.Tier != "foundation" {
+			t.Errorf("minimal holds %s of tier %q, want the foundation only", c.Name, c.Tier)
 		}
 	}
 }

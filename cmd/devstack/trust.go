@@ -17,6 +17,7 @@ import (
 	"github.com/devstack-dev/devstack/internal/dns/osdns"
 	"github.com/devstack-dev/devstack/internal/event"
 	"github.com/devstack-dev/devstack/internal/paths"
+	"github.com/devstack-dev/devstack/internal/reset"
 	"github.com/devstack-dev/devstack/internal/stack"
 	"github.com/devstack-dev/devstack/internal/trust"
 )
@@ -47,7 +48,7 @@ func newTrustInstallCmd(s *streams) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			cfg := trust.ForMachine(os.Getenv(EnvOSRoot), c)
+			cfg := trust.ForMachine(s.env.OSRoot, c)
 			if dryRun {
 				cs, err := trust.Plan(cmd.Context(), cfg)
 				if err != nil {
@@ -103,7 +104,7 @@ func uninstallTrust(ctx context.Context, s *streams, dryRun bool) ([]string, err
 	if err != nil && !errors.Is(err, ca.ErrNoCA) {
 		return nil, err
 	}
-	cfg := trust.ForMachine(os.Getenv(EnvOSRoot), c)
+	cfg := trust.ForMachine(s.env.OSRoot, c)
 	if dryRun {
 		cs, err := trust.PlanUndo(ctx, cfg)
 		if err != nil {
@@ -164,7 +165,7 @@ func newTrustStatusCmd(s *streams) *cobra.Command {
 				return err
 			default:
 				st.Fingerprint, st.Subject, st.NotAfter = ca.Fingerprint(c.Cert), c.Cert.Subject.String(), c.Cert.NotAfter
-				stores, cs, err := trust.Status(cmd.Context(), trust.ForMachine(os.Getenv(EnvOSRoot), c))
+				stores, cs, err := trust.Status(cmd.Context(), trust.ForMachine(s.env.OSRoot, c))
 				if err != nil {
 					return err
 				}
@@ -313,30 +314,30 @@ func resetCA(ctx context.Context, s *streams, all bool) error {
 		removed = append(removed, "devstack's CA "+dir)
 	}
 	if len(removed) > 0 {
-		writeRemoved(s.out, removed)
+		fmt.Fprint(s.out, reset.Describe(removed))
 	}
 	return nil
 }
 
 // tlsStep is up's TLS phase on this machine.
-func tlsStep(sink event.Sink, stateDir string) *clustertls.Step {
+func tlsStep(sink event.Sink, stateDir, osRoot string) *clustertls.Step {
 	return &clustertls.Step{Sink: sink, StateDir: stateDir, Runner: osdns.ExecRunner{}, Verifier: probeVerifier(),
-		Trust: func(c *ca.CA) trust.Config { return trust.ForMachine(os.Getenv(EnvOSRoot), c) }}
+		Trust: func(c *ca.CA) trust.Config { return trust.ForMachine(osRoot, c) }}
 }
 
-// hostURLs are the plan's hosts as URLs: https:// (on the HTTPS port) for
-// those the cluster's certificate covers, as up last recorded it, http://
+// hostURLs are the plan's URLs: https:// (on the HTTPS port) for the
+// hosts the cluster's certificate covers, as up last recorded it, http://
 // otherwise. HTTP keeps working either way.
 func hostURLs(p *stack.Plan) []string {
 	stateDir, _ := paths.StateDir()
 	var urls []string
-	for _, h := range planHosts(p) {
-		scheme, port, def := "http", p.Cluster.HTTPPort, 80
-		if stateDir != "" && clustertls.Served(stateDir, h, time.Now()) {
-			scheme, port, def = "https", p.Cluster.HTTPSPort, 443
+	for _, h := range p.Hosts() {
+		if stateDir == "" || !clustertls.Served(stateDir, h, time.Now()) {
+			urls = append(urls, p.URL(h))
+			continue
 		}
-		u := scheme + "://" + h
-		if port != 0 && port != def {
+		u := "https://" + h
+		if port := p.Cluster.HTTPSPort; port != 0 && port != 443 {
 			u += ":" + strconv.Itoa(port)
 		}
 		urls = append(urls, u)

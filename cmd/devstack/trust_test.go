@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/devstack-dev/devstack/internal/ca"
+	"github.com/devstack-dev/devstack/internal/env"
 )
 
 // TestTrustDryRunChangesNothing runs `trust install --dry-run` on a
@@ -22,7 +23,7 @@ func TestTrustDryRunChangesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	caDir := filepath.Join(t.TempDir(), "ca")
-	t.Setenv(EnvOSRoot, root)
+	t.Setenv(env.EnvOSRoot, root)
 	t.Setenv(ca.EnvDir, caDir)
 	t.Setenv("HOME", t.TempDir())
 

@@ -159,7 +159,7 @@ func (s *Step) trustHost(ctx context.Context, c *ca.CA) (string, error) {
 			}
 			return "run `devstack trust install` once so that browsers trust https:// here (it uses sudo for " + strings.Join(what, ", ") + ")", errWarn
 		}
-		if err := osdns.Apply(ctx, &osdns.Changeset{Changes: cs.Changes}, s.Runner); err != nil {
+		if err := trust.Apply(ctx, cs, s.Runner); err != nil {
 			return "", err
 		}
 	}

@@ -108,8 +108,12 @@ func Summarize(plan *stack.Plan, events []event.Event, total time.Duration) Summ
 			continue
 		}
 		if c, ok := plan.Component(u.name); ok {
-			for _, h := range c.Hosts {
-				s.URLs = append(s.URLs, hostURL(scheme, h, plan.Domain, port))
+			if scheme == "https" {
+				for _, h := range c.Hosts {
+					s.URLs = append(s.URLs, httpsURL(h, port))
+				}
+			} else {
+				s.URLs = append(s.URLs, plan.ComponentURLs(c)...)
 			}
 			if c.Credentials != "" {
 				s.Credentials = append(s.Credentials, Credential{c.Name, clean(c.Credentials)})
@@ -127,19 +131,12 @@ func Summarize(plan *stack.Plan, events []event.Event, total time.Duration) Summ
 // HTTPS with the CA's certificate.
 const CertificateStep = "ingress certificate"
 
-// hostURL makes a browsable URL of an ingress host, resolving the host
-// forms of the stack schema in case the plan kept them.
-func hostURL(scheme, host, domain string, port int) string {
-	if domain != "" {
-		host = strings.ReplaceAll(host, "${domain}", domain)
-		if !strings.Contains(host, ".") {
-			host += "." + domain
-		}
-	}
-	if port != 0 && !(scheme == "http" && port == 80) && !(scheme == "https" && port == 443) {
+// httpsURL is a host's URL once the ingress serves HTTPS on port.
+func httpsURL(host string, port int) string {
+	if port != 0 && port != 443 {
 		host += ":" + strconv.Itoa(port)
 	}
-	return scheme + "://" + host
+	return "https://" + host
 }
 
 // WriteSummary writes s for people: a table of components, the problems of

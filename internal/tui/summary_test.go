@@ -89,28 +89,6 @@ func TestWriteSummary(t *testing.T) {
 	}
 }
 
-func TestHostURL(t *testing.T) {
-	cases := []struct {
-		scheme, host, domain string
-		port                 int
-		want                 string
-	}{
-		{"http", "grafana.local", "local", 80, "http://grafana.local"},
-		{"http", "grafana", "local", 0, "http://grafana.local"},
-		{"http", "grafana.${domain}", "dev.test", 0, "http://grafana.dev.test"},
-		{"http", "grafana.local", "local", 8080, "http://grafana.local:8080"},
-		{"http", "grafana.local", "", 0, "http://grafana.local"},
-		{"https", "grafana.local", "local", 443, "https://grafana.local"},
-		{"https", "echo.e2e.test", "e2e.test", 18443, "https://echo.e2e.test:18443"},
-		{"https", "grafana.local", "local", 80, "https://grafana.local:80"},
-	}
-	for _, tc := range cases {
-		if got := hostURL(tc.scheme, tc.host, tc.domain, tc.port); got != tc.want {
-			t.Errorf("hostURL(%q, %q, %d) = %q, want %q", tc.host, tc.domain, tc.port, got, tc.want)
-		}
-	}
-}
-
 // TestSummaryURLsFollowTheCertificate: https:// once the TLS step stored
 // the ingress's certificate, http:// otherwise.
 func TestSummaryURLsFollowTheCertificate(t *testing.T) {
