@@ -229,7 +229,11 @@ func (p *planner) anchors(install bool) error {
 		changed = true
 	}
 	if changed {
-		p.run(s.update, true, "rebuild the system's certificate bundles from the anchors")
+		cmd := s.update
+		if want == "" && s.undo != nil { // only removals: leave no trace
+			cmd = s.undo
+		}
+		p.run(cmd, true, "rebuild the system's certificate bundles from the anchors")
 	}
 	return nil
 }
