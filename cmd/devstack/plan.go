@@ -75,7 +75,7 @@ func writePlanTable(w io.Writer, p *stack.Plan) {
 			clip(chartLabel(c.Chart), 24), fmtSeconds(c.EstimatedSeconds), depsLabel(c.DependsOn, 21))
 	}
 	tw.Flush()
-	if urls := p.URLs(); len(urls) > 0 {
+	if urls := hostURLs(p); len(urls) > 0 {
 		fmt.Fprintf(w, "\nHosts:\n  %s\n", wrap(strings.Join(urls, " "), 76, "  "))
 	}
 }

@@ -64,7 +64,11 @@ func (s *streams) collectStatus(ctx context.Context, p *stack.Plan, tf *targetFl
 		src.Cluster = m
 	}
 	src.Target, src.TargetErr = tf.target(m, name)
-	return status.Collect(ctx, src)
+	rep, err := status.Collect(ctx, src)
+	if err == nil {
+		rep.URLs = hostURLs(p)
+	}
+	return rep, err
 }
 
 func writeStatus(w io.Writer, r *status.Report) {

@@ -6,14 +6,19 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/devstack-dev/devstack/internal/ca"
+	"github.com/devstack-dev/devstack/internal/clustertls"
 	"github.com/devstack-dev/devstack/internal/dns/osdns"
+	"github.com/devstack-dev/devstack/internal/event"
+	"github.com/devstack-dev/devstack/internal/paths"
 	"github.com/devstack-dev/devstack/internal/reset"
+	"github.com/devstack-dev/devstack/internal/stack"
 	"github.com/devstack-dev/devstack/internal/trust"
 )
 
@@ -198,7 +203,8 @@ func newTrustProbeCmd(*streams) *cobra.Command {
 
 func probeVerifier() trust.Verifier {
 	exe, err := os.Executable()
-	if err != nil {
+	// A test binary is not devstack: it would run its tests, not the probe.
+	if err != nil || strings.HasSuffix(exe, ".test") {
 		return trust.SystemVerifier{}
 	}
 	return trust.ExecVerifier{Argv: []string{exe, "trust", "probe"}}
@@ -311,4 +317,30 @@ func resetCA(ctx context.Context, s *streams, all bool) error {
 		fmt.Fprint(s.out, reset.Describe(removed))
 	}
 	return nil
+}
+
+// tlsStep is up's TLS phase on this machine.
+func tlsStep(sink event.Sink, stateDir, osRoot string) *clustertls.Step {
+	return &clustertls.Step{Sink: sink, StateDir: stateDir, Runner: osdns.ExecRunner{}, Verifier: probeVerifier(),
+		Trust: func(c *ca.CA) trust.Config { return trust.ForMachine(osRoot, c) }}
+}
+
+// hostURLs are the plan's URLs: https:// (on the HTTPS port) for the
+// hosts the cluster's certificate covers, as up last recorded it, http://
+// otherwise. HTTP keeps working either way.
+func hostURLs(p *stack.Plan) []string {
+	stateDir, _ := paths.StateDir()
+	var urls []string
+	for _, h := range p.Hosts() {
+		if stateDir == "" || !clustertls.Served(stateDir, h, time.Now()) {
+			urls = append(urls, p.URL(h))
+			continue
+		}
+		u := "https://" + h
+		if port := p.Cluster.HTTPSPort; port != 0 && port != 443 {
+			u += ":" + strconv.Itoa(port)
+		}
+		urls = append(urls, u)
+	}
+	return urls
 }

@@ -28,6 +28,7 @@ type upFlags struct {
 	noTUI      bool
 	output     string
 	noDNS      bool
+	noTLS      bool
 	dnsAddr    string
 	timeout    time.Duration
 }
@@ -61,6 +62,7 @@ existing cluster instead of creating one.`,
 	fl.BoolVar(&f.noTUI, "no-tui", false, "print plain lines instead of the live view")
 	fl.StringVarP(&f.output, "output", "o", "", "json: print the events as JSON lines")
 	fl.BoolVar(&f.noDNS, "no-dns", false, "do not start the resolver or touch the OS DNS set-up")
+	fl.BoolVar(&f.noTLS, "no-tls", false, "do not create the CA, trust it, or issue the ingress's certificate (HTTP only)")
 	fl.StringVar(&f.dnsAddr, "dns-addr", dns.DefaultAddr, "loopback address of the resolver")
 	fl.DurationVar(&f.timeout, "timeout", 0, "per-component timeout for install and readiness (default: the catalog's)")
 	return cmd
@@ -126,6 +128,9 @@ func (f *upFlags) run(ctx context.Context, s *streams) error {
 		}
 		if !f.noDNS {
 			r.Resolver = &hostdns.Phase{Sink: sink, StateDir: s.env.StateDir, Config: dnsCfg, OSRoot: s.env.OSRoot, Access: s.env.Access()}
+		}
+		if !f.noTLS {
+			r.TLS = tlsStep(sink, s.env.StateDir, s.env.OSRoot)
 		}
 		_, err := r.Run(ctx)
 		return err

@@ -139,8 +139,10 @@ func CreateFor(dir, owner string, now time.Time) (*CA, error) {
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
 		BasicConstraintsValid: true,
 		IsCA:                  true,
-		MaxPathLenZero:        true, // it signs leaves only
-		SubjectKeyId:          skid,
+		// One level below it: the name-constrained intermediate that
+		// backs cert-manager in the cluster (IssueIntermediate).
+		MaxPathLen:   1,
+		SubjectKeyId: skid,
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {

@@ -30,7 +30,7 @@ func TestCreateRoot(t *testing.T) {
 	t.Parallel()
 	c := newCA(t)
 	r := c.Cert
-	if !r.IsCA || !r.BasicConstraintsValid || r.MaxPathLen != 0 || !r.MaxPathLenZero {
+	if !r.IsCA || !r.BasicConstraintsValid || r.MaxPathLen != 1 {
 		t.Errorf("basic constraints: IsCA=%v valid=%v maxPathLen=%d zero=%v", r.IsCA, r.BasicConstraintsValid, r.MaxPathLen, r.MaxPathLenZero)
 	}
 	if r.KeyUsage != x509.KeyUsageCertSign|x509.KeyUsageCRLSign {
@@ -217,5 +217,48 @@ func TestDir(t *testing.T) {
 	t.Setenv(EnvDir, "/tmp/ca")
 	if d, _ := Dir(); d != "/tmp/ca" {
 		t.Errorf("Dir with %s = %s", EnvDir, d)
+	}
+}
+
+func TestIntermediateIsNameConstrained(t *testing.T) {
+	t.Parallel()
+	c := newCA(t)
+	mid, err := c.IssueIntermediate([]string{"local", "svc", "cluster.local"}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := mid.Cert
+	if !m.IsCA || !m.MaxPathLenZero || !m.PermittedDNSDomainsCritical || m.KeyUsage&x509.KeyUsageCertSign == 0 {
+		t.Errorf("intermediate: IsCA=%v pathlen0=%v critical=%v usage=%v", m.IsCA, m.MaxPathLenZero, m.PermittedDNSDomainsCritical, m.KeyUsage)
+	}
+	sub := &CA{Cert: m, CertPEM: mid.CertPEM}
+	key, err := parseKey(mid.KeyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub.key = key
+	inter := x509.NewCertPool()
+	inter.AddCert(m)
+	for _, tc := range []struct {
+		host string
+		ok   bool
+	}{{"grafana.local", true}, {"web.apps.svc", true}, {"web.apps.svc.cluster.local", true}, {"bank.example.com", false}} {
+		leaf, err := sub.Issue([]string{tc.host}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, verr := leaf.Cert.Verify(x509.VerifyOptions{DNSName: tc.host, Roots: c.Pool(), Intermediates: inter, CurrentTime: now})
+		if (verr == nil) != tc.ok {
+			t.Errorf("%s through the intermediate: verify error %v, want ok=%v", tc.host, verr, tc.ok)
+		}
+	}
+	if r := c.IntermediateRenewal(mid.CertPEM, []string{"svc", "local", "cluster.local"}, now); r != "" {
+		t.Errorf("fresh intermediate needs renewal: %s", r)
+	}
+	if r := c.IntermediateRenewal(mid.CertPEM, []string{"test"}, now); r == "" {
+		t.Error("changed domains did not ask for renewal")
+	}
+	if r := newCA(t).IntermediateRenewal(mid.CertPEM, []string{"local"}, now); r == "" {
+		t.Error("another root's intermediate did not ask for renewal")
 	}
 }

@@ -13,6 +13,7 @@ const (
 	SourceDoctor    Source = "doctor"
 	SourceCluster   Source = "cluster"
 	SourceDNS       Source = "dns"
+	SourceTLS       Source = "tls"
 	SourceComponent Source = "component"
 	SourceRun       Source = "run"
 )

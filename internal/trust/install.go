@@ -2,10 +2,13 @@ package trust
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/devstack-dev/devstack/internal/dns/osdns"
+	"github.com/devstack-dev/devstack/internal/sysfile"
 )
 
 // Options are the machinery Install and Uninstall use.
@@ -45,7 +48,34 @@ func (o Options) apply(ctx context.Context, cs *Changeset) error {
 			return err
 		}
 	}
-	return osdns.Apply(ctx, &osdns.Changeset{Changes: cs.Changes}, o.Runner)
+	return Apply(ctx, cs, o.Runner)
+}
+
+// Apply carries out the changes in order, stopping at the first failure
+// and before a change when ctx is cancelled (never inside one).
+func Apply(ctx context.Context, cs *Changeset, r osdns.Runner) error {
+	for _, c := range cs.Changes {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("stopped before %s: %w", c, err)
+		}
+		switch {
+		case c.file != nil:
+			if err := sysfile.Apply(ctx, *c.file, r); err != nil {
+				return err
+			}
+		case c.Action == osdns.Run && r != nil:
+			argv := c.Command
+			if c.NeedsRoot {
+				argv = append(slices.Clone(sysfile.SudoPrefix), argv...)
+			}
+			if err := r.Run(context.WithoutCancel(ctx), nil, argv...); err != nil {
+				return err
+			}
+		default:
+			return fmt.Errorf("cannot make the change %s: no runner, or not planned by Plan or PlanUndo", c)
+		}
+	}
+	return nil
 }
 
 // Store is one trust store and whether it holds the root.

@@ -26,12 +26,16 @@ type store struct {
 	dir    string // relative to the root
 	ext    string
 	update []string
+	// undo rebuilds after a removal when update would leave traces
+	// (update-ca-certificates keeps the removed root's links in
+	// /etc/ssl/certs, dangling, unless --fresh); nil means update.
+	undo []string
 }
 
 var stores = map[Family]store{
-	Debian: {"usr/local/share/ca-certificates", ".crt", []string{"update-ca-certificates"}},
-	Fedora: {"etc/pki/ca-trust/source/anchors", ".pem", []string{"update-ca-trust", "extract"}},
-	Arch:   {"etc/ca-certificates/trust-source/anchors", ".crt", []string{"trust", "extract-compat"}},
+	Debian: {"usr/local/share/ca-certificates", ".crt", []string{"update-ca-certificates"}, []string{"update-ca-certificates", "--fresh"}},
+	Fedora: {"etc/pki/ca-trust/source/anchors", ".pem", []string{"update-ca-trust", "extract"}, nil},
+	Arch:   {"etc/ca-certificates/trust-source/anchors", ".crt", []string{"trust", "extract-compat"}, nil},
 }
 
 // NSSDB is one NSS certificate database.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/devstack-dev/devstack/internal/ca"
 	"github.com/devstack-dev/devstack/internal/dns/osdns"
+	"github.com/devstack-dev/devstack/internal/sysfile"
 )
 
 // SystemKeychain is macOS's system-wide keychain.
@@ -78,17 +79,25 @@ func (c Config) normalize() (Config, error) {
 	return c, nil
 }
 
+// Change is one change to the machine: shown as osdns shows its own
+// (String, Diff), made through sysfile for files (atomic, backed up until
+// verified, through sudo one command at a time when needed).
+type Change struct {
+	osdns.Change
+	file *sysfile.Change
+}
+
 // Changeset is a plan: the changes in order, the machine's layout, and
 // notes worth telling the user (stores that cannot be reached).
 type Changeset struct {
-	Layout  Layout         `json:"layout"`
-	Changes []osdns.Change `json:"changes"`
-	Notes   []string       `json:"notes,omitempty"`
+	Layout  Layout   `json:"layout"`
+	Changes []Change `json:"changes"`
+	Notes   []string `json:"notes,omitempty"`
 }
 
 // NeedsRoot lists the changes that need elevation.
-func (cs *Changeset) NeedsRoot() []osdns.Change {
-	var out []osdns.Change
+func (cs *Changeset) NeedsRoot() []Change {
+	var out []Change
 	for _, c := range cs.Changes {
 		if c.NeedsRoot {
 			out = append(out, c)
@@ -158,12 +167,29 @@ type planner struct {
 }
 
 func (p *planner) run(argv []string, needsRoot bool, reason string) {
-	p.cs.Changes = append(p.cs.Changes, osdns.Change{Action: osdns.Run, Command: argv, NeedsRoot: needsRoot && !p.cfg.AsRoot, Reason: reason})
+	p.cs.Changes = append(p.cs.Changes, Change{Change: osdns.Change{Action: osdns.Run, Command: argv, NeedsRoot: needsRoot && !p.cfg.AsRoot, Reason: reason}})
 }
 
-func (p *planner) file(c osdns.Change) {
-	c.NeedsRoot = !p.cfg.AsRoot && !p.cfg.Writable(c.Path)
-	p.cs.Changes = append(p.cs.Changes, c)
+// file plans a write (anchors are world-readable: 0644) or a removal.
+func (p *planner) file(c osdns.Change) error {
+	euid := 1 // anyone but root
+	if p.cfg.AsRoot {
+		euid = 0
+	}
+	access := sysfile.Access{Euid: euid, Writable: p.cfg.Writable}
+	var f sysfile.Change
+	var err error
+	if c.Action == osdns.Remove {
+		f, err = sysfile.PlanRemove(c.Path, access)
+	} else {
+		f, err = sysfile.PlanWrite(c.Path, c.Content, 0o644, access)
+	}
+	if err != nil {
+		return err
+	}
+	c.NeedsRoot = f.Sudo
+	p.cs.Changes = append(p.cs.Changes, Change{Change: c, file: &f})
+	return nil
 }
 
 // anchors plans the anchor file and the bundle update on Linux.
@@ -187,7 +213,9 @@ func (p *planner) anchors(install bool) error {
 		if f.path == want {
 			continue // rewritten below
 		}
-		p.file(osdns.Change{Action: osdns.Remove, Path: f.path, Previous: f.content, Reason: "remove devstack's root " + filepath.Base(f.path)})
+		if err := p.file(osdns.Change{Action: osdns.Remove, Path: f.path, Previous: f.content, Reason: "remove devstack's root " + filepath.Base(f.path)}); err != nil {
+			return err
+		}
 		changed = true
 	}
 	if want != "" {
@@ -195,11 +223,17 @@ func (p *planner) anchors(install bool) error {
 		if b, err := os.ReadFile(want); err == nil {
 			prev = b
 		}
-		p.file(osdns.Change{Action: osdns.Write, Path: want, Content: p.cfg.CAPEM, Previous: prev, Reason: "add devstack's root (" + p.cfg.Owner + ") to the system's anchors"})
+		if err := p.file(osdns.Change{Action: osdns.Write, Path: want, Content: p.cfg.CAPEM, Previous: prev, Reason: "add devstack's root (" + p.cfg.Owner + ") to the system's anchors"}); err != nil {
+			return err
+		}
 		changed = true
 	}
 	if changed {
-		p.run(s.update, true, "rebuild the system's certificate bundles from the anchors")
+		cmd := s.update
+		if want == "" && s.undo != nil { // only removals: leave no trace
+			cmd = s.undo
+		}
+		p.run(cmd, true, "rebuild the system's certificate bundles from the anchors")
 	}
 	return nil
 }

@@ -1,11 +1,14 @@
 package trust
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"flag"
+	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -114,16 +117,14 @@ func (m *machine) Run(_ context.Context, stdin []byte, argv ...string) error {
 	if argv[0] == "sudo" {
 		argv = argv[2:]
 	}
-	last := argv[len(argv)-1]
 	switch {
-	case argv[0] == "tee":
-		return os.WriteFile(last, stdin, 0o644)
-	case argv[0] == "rm":
-		return os.Remove(last)
-	case argv[0] == "mkdir":
-		return os.MkdirAll(last, 0o755)
-	case argv[0] == "chmod":
-		return os.Chmod(last, 0o644)
+	case slices.Contains([]string{"install", "cp", "mv", "cmp", "rm", "mkdir", "chmod", "chown", "tee", "truncate", "dd"}, argv[0]):
+		// sysfile's file commands, run on the temporary tree
+		cmd := exec.Command(argv[0], argv[1:]...)
+		cmd.Stdin = bytes.NewReader(stdin)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("%q: %w: %s", argv, err, out)
+		}
 	case argv[0] == "security" && argv[1] == "add-trusted-cert":
 		b, err := os.ReadFile(argv[len(argv)-1])
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -82,6 +83,17 @@ func Summarize(plan *stack.Plan, events []event.Event, total time.Duration) Summ
 		t.apply(e)
 	}
 	s := Summary{Total: total}
+	// Once the ingress serves the CA's certificate (the TLS step named
+	// CertificateStep succeeded), the URLs are https://.
+	scheme, port := "http", 0
+	for _, u := range t.steps {
+		if u.source == event.SourceTLS && u.name == CertificateStep && u.state == event.Succeeded && plan != nil {
+			scheme, port = "https", plan.Cluster.HTTPSPort
+		}
+	}
+	if plan != nil && scheme == "http" {
+		port = plan.Cluster.HTTPPort
+	}
 	if plan != nil {
 		s.Profile = plan.Profile
 	}
@@ -96,7 +108,13 @@ func Summarize(plan *stack.Plan, events []event.Event, total time.Duration) Summ
 			continue
 		}
 		if c, ok := plan.Component(u.name); ok {
-			s.URLs = append(s.URLs, plan.ComponentURLs(c)...)
+			if scheme == "https" {
+				for _, h := range c.Hosts {
+					s.URLs = append(s.URLs, httpsURL(h, port))
+				}
+			} else {
+				s.URLs = append(s.URLs, plan.ComponentURLs(c)...)
+			}
 			if c.Credentials != "" {
 				s.Credentials = append(s.Credentials, Credential{c.Name, clean(c.Credentials)})
 			}
@@ -107,6 +125,18 @@ func Summarize(plan *stack.Plan, events []event.Event, total time.Duration) Summ
 			Duration: u.duration(t.last), Message: clean(u.message), Warning: clean(u.warning)})
 	}
 	return s
+}
+
+// CertificateStep is the TLS step whose success means the ingress serves
+// HTTPS with the CA's certificate.
+const CertificateStep = "ingress certificate"
+
+// httpsURL is a host's URL once the ingress serves HTTPS on port.
+func httpsURL(host string, port int) string {
+	if port != 0 && port != 443 {
+		host += ":" + strconv.Itoa(port)
+	}
+	return "https://" + host
 }
 
 // WriteSummary writes s for people: a table of components, the problems of

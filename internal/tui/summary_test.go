@@ -88,3 +88,24 @@ func TestWriteSummary(t *testing.T) {
 		})
 	}
 }
+
+// TestSummaryURLsFollowTheCertificate: https:// once the TLS step stored
+// the ingress's certificate, http:// otherwise.
+func TestSummaryURLsFollowTheCertificate(t *testing.T) {
+	plan := &stack.Plan{Domain: "local", Cluster: stack.Cluster{HTTPPort: 80, HTTPSPort: 8443},
+		Components: []stack.Planned{{Component: stack.Component{Name: "grafana", Hosts: []string{"grafana.local"}}}}}
+	done := event.Event{Source: event.SourceComponent, Name: "grafana", State: event.Succeeded}
+	for _, tc := range []struct {
+		tls  event.State
+		want string
+	}{{event.Succeeded, "https://grafana.local:8443"}, {event.Failed, "http://grafana.local"}, {"", "http://grafana.local"}} {
+		events := []event.Event{done}
+		if tc.tls != "" {
+			events = append(events, event.Event{Source: event.SourceTLS, Name: CertificateStep, State: tc.tls})
+		}
+		s := Summarize(plan, events, time.Second)
+		if len(s.URLs) != 1 || s.URLs[0] != tc.want {
+			t.Errorf("TLS step %q: URLs %v, want %s", tc.tls, s.URLs, tc.want)
+		}
+	}
+}

@@ -38,6 +38,13 @@ type Resolver interface {
 	Ensure(ctx context.Context, plan *stack.Plan, target Target) error
 }
 
+// TLS makes the plan's hosts answer HTTPS: the local CA, the host's trust
+// in it, and the ingress's certificate in the cluster, before the ingress
+// is installed.
+type TLS interface {
+	Ensure(ctx context.Context, plan *stack.Plan, target Target) error
+}
+
 // Installer installs or upgrades one component and waits until it is ready.
 type Installer interface {
 	Apply(ctx context.Context, c stack.Planned) (dag.Outcome, error)
@@ -53,6 +60,8 @@ type Runner struct {
 	Preflight Preflight
 	Cluster   Cluster
 	Resolver  Resolver
+	// TLS is skipped when nil (--no-tls).
+	TLS TLS
 	// Target is used as is when Cluster is nil.
 	Target Target
 	// NewInstaller connects an installer to the target once it exists.
@@ -122,6 +131,14 @@ func (r *Runner) Run(ctx context.Context) (*dag.Report, error) {
 			return nil, dnsErr
 		}
 	}
+	// Like DNS, HTTPS failing leaves HTTP working: reported at the end.
+	var tlsErr error
+	if r.TLS != nil {
+		tlsErr = phase("tls", func() error { return r.TLS.Ensure(ctx, r.Plan, target) })
+		if ctx.Err() != nil {
+			return nil, errors.Join(dnsErr, tlsErr)
+		}
+	}
 	var inst Installer
 	if err := phase("connect", func() (err error) { inst, err = r.NewInstaller(ctx, target); return err }); err != nil {
 		return nil, err
@@ -140,7 +157,7 @@ func (r *Runner) Run(ctx context.Context) (*dag.Report, error) {
 		}, dag.Options{Parallel: r.Parallel, Sink: sink, Weight: func(n string) float64 { return estimates[n] }})
 		return report.Err()
 	})
-	return report, errors.Join(installErr, dnsErr)
+	return report, errors.Join(installErr, dnsErr, tlsErr)
 }
 
 func estimates(p *stack.Plan) map[string]float64 {

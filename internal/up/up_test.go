@@ -164,3 +164,34 @@ func TestRemoveReverseOrderByTier(t *testing.T) {
 		t.Fatalf("all tiers: %v", f.calls)
 	}
 }
+
+type fakeTLS struct {
+	f   *fakes
+	err error
+}
+
+func (s fakeTLS) Ensure(_ context.Context, _ *stack.Plan, t Target) error {
+	s.f.note("tls:" + t.Context)
+	return s.err
+}
+
+// TestTLSBeforeTheInstalls: the certificate is in the cluster before the
+// ingress starts, and a TLS failure leaves the installs (HTTP) going.
+func TestTLSBeforeTheInstalls(t *testing.T) {
+	for _, tlsErr := range []error{nil, errors.New("no CA")} {
+		f := &fakes{}
+		r := f.runner(&event.Recorder{})
+		r.TLS = fakeTLS{f, tlsErr}
+		rep, err := r.Run(context.Background())
+		want := "preflight cluster dns:kind-devstack tls:kind-devstack connect:kind-devstack apply:operator apply:ingress apply:db apply:app"
+		if got := strings.Join(f.calls, " "); got != want {
+			t.Errorf("tls error %v: calls %q, want %q", tlsErr, got, want)
+		}
+		if rep == nil || len(rep.Results) != 4 {
+			t.Errorf("tls error %v: installs did not all run: %+v", tlsErr, rep)
+		}
+		if (err != nil) != (tlsErr != nil) || (err != nil && !strings.Contains(err.Error(), "tls: no CA")) {
+			t.Errorf("tls error %v: run error %v", tlsErr, err)
+		}
+	}
+}

@@ -297,11 +297,20 @@ const echoImage = "devstack-e2e/echo:e2e"
 // it prints the pod's log and the CoreDNS Corefile.
 func checkClusterDNS(ctx context.Context, t *testing.T, clusterName, ns, host string) {
 	t.Helper()
+	checkInClusterGet(ctx, t, clusterName, ns, "http://"+host+"/in-cluster")
+}
+
+// checkInClusterGet runs the echo image as a client in a Job that GETs url
+// until the echo service answers; with changes the pod spec (volumes,
+// environment) before the Job is created.
+func checkInClusterGet(ctx context.Context, t *testing.T, clusterName, ns, url string, with ...func(*corev1.PodSpec)) {
+	t.Helper()
 	cs, err := clientset(clusterName)
 	if err != nil {
 		t.Fatal(err)
 	}
-	url := "http://" + host + "/in-cluster"
+	_, rest, _ := strings.Cut(url, "://")
+	host, _, _ := strings.Cut(rest, "/")
 	job := &batchv1.Job{
 		ObjectMeta: metav1.ObjectMeta{GenerateName: "e2e-cluster-dns-", Namespace: ns},
 		Spec: batchv1.JobSpec{
@@ -324,6 +333,9 @@ func checkClusterDNS(ctx context.Context, t *testing.T, clusterName, ns, host st
 				},
 			},
 		},
+	}
+	for _, w := range with {
+		w(&job.Spec.Template.Spec)
 	}
 	job, err = cs.BatchV1().Jobs(ns).Create(ctx, job, metav1.CreateOptions{})
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/kind/pkg/cluster"
 	"sigs.k8s.io/yaml"
 
+	"github.com/devstack-dev/devstack/internal/ca"
 	devdns "github.com/devstack-dev/devstack/internal/dns"
 	"github.com/devstack-dev/devstack/internal/stack"
 )
@@ -73,13 +74,14 @@ func TestIntegrationEndToEnd(t *testing.T) {
 		t.Skipf("%s is not set: run hack/e2e/run.sh, which prepares the machine and builds the node image", EnvImage)
 	}
 	profileDir, profile := e2eProfile(t)
-	name, domain, port := profile.Cluster.Name, profile.Domain, profile.Cluster.HTTPPort
+	name, domain, port, httpsPort := profile.Cluster.Name, profile.Domain, profile.Cluster.HTTPPort, profile.Cluster.HTTPSPort
 	echoHost := "echo." + domain
 
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Minute)
 	defer cancel()
 	work := t.TempDir()
 	stateDir := filepath.Join(work, "state")
+	caDir := filepath.Join(work, "ca")
 	c := &cli{
 		t:      t,
 		bin:    buildDevstack(t, work),
@@ -87,6 +89,7 @@ func TestIntegrationEndToEnd(t *testing.T) {
 		env: append(os.Environ(),
 			"DEVSTACK_STATE_DIR="+stateDir,
 			"DEVSTACK_CACHE_DIR="+filepath.Join(work, "cache"),
+			ca.EnvDir+"="+caDir,
 			stack.EnvProfilePath+"="+profileDir,
 			"KUBECONFIG="+filepath.Join(work, "kubeconfig"),
 			"NO_COLOR=1",
@@ -101,6 +104,14 @@ func TestIntegrationEndToEnd(t *testing.T) {
 		if names, _ := kindContainers(cctx, name); len(names) > 0 {
 			_, _ = c.run(cctx, "reset", "--yes")
 			_ = cluster.NewProvider().Delete(name, "")
+		}
+	})
+	// Nor a root of this run in the machine's trust store.
+	t.Cleanup(func() {
+		if _, err := os.Stat(caDir); err == nil {
+			cctx, ccancel := context.WithTimeout(context.Background(), time.Minute)
+			defer ccancel()
+			_, _ = c.run(cctx, "trust", "uninstall")
 		}
 	})
 	if names, err := kindContainers(ctx, name); err != nil {
@@ -150,6 +161,11 @@ func TestIntegrationEndToEnd(t *testing.T) {
 	start = time.Now()
 	checkClusterDNS(ctx, t, name, echoNamespace(t, profile), echoHost)
 	p.add("in-cluster DNS+HTTP", time.Since(start))
+	start = time.Now()
+	checkHTTPS(ctx, t, status, stateDir, caDir, echoHost, httpsPort)
+	checkSystemTrust(ctx, t, c, status, stateDir, echoHost, httpsPort)
+	checkPodTrust(ctx, t, name, echoNamespace(t, profile), echoHost)
+	p.add("HTTPS+trust", time.Since(start))
 	if bad, n := notReady(status); n == 0 {
 		t.Errorf("status -o json lists no components:\n%s", mustJSON(status))
 	} else if len(bad) > 0 {
@@ -207,11 +223,15 @@ func TestIntegrationEndToEnd(t *testing.T) {
 	// reset leaves nothing behind.
 	pid := devdns.ReadStatus(stateDir).PID
 	start = time.Now()
-	if _, err := c.run(ctx, "reset", "--yes"); err != nil {
+	resetOut, err := c.run(ctx, "reset", "--yes")
+	if err != nil {
 		t.Fatalf("reset: %v", err)
 	}
 	p.add("reset", time.Since(start))
 	checkReset(ctx, t, name, domain, stateDir, pid)
+	start = time.Now()
+	checkResetAll(ctx, t, c, caDir, resetOut)
+	p.add("reset --all", time.Since(start))
 }
 
 // echoNamespace is the echo component's namespace, where the in-cluster
