@@ -214,3 +214,51 @@ func TestRenderPlanKubeVersion(t *testing.T) {
 		t.Errorf("plan's node image: %q", got)
 	}
 }
+
+func TestRenderProvidedAPIs(t *testing.T) {
+	objs, err := splitManifest(`---
+# Source: x/templates/crd.yaml
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: things.example.dev}
+spec:
+  group: example.dev
+  names: {kind: Thing}
+  versions:
+    - {name: v2, served: true}
+    - {name: v1, served: false}
+---
+# Source: x/templates/old-crd.yaml
+apiVersion: apiextensions.k8s.io/v1beta1
+kind: CustomResourceDefinition
+metadata: {name: olds.example.dev}
+spec:
+  group: old.example.dev
+  version: v1alpha1
+  names: {kind: Old}
+---
+# Source: x/templates/apiservice.yaml
+apiVersion: apiregistration.k8s.io/v1
+kind: APIService
+metadata: {name: v1beta1.metrics.k8s.io}
+spec: {group: metrics.k8s.io, version: v1beta1}
+---
+# Source: x/templates/cm.yaml
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: not-an-api}
+---
+# Source: x/templates/empty.yaml
+# nothing but a comment
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(objs) != 4 || objs[0].Template != "x/templates/crd.yaml" {
+		t.Fatalf("objects %d, first from %q", len(objs), objs[0].Template)
+	}
+	want := []string{"example.dev/v2", "example.dev/v2/Thing", "metrics.k8s.io/v1beta1", "old.example.dev/v1alpha1", "old.example.dev/v1alpha1/Old"}
+	if got := ProvidedAPIs(objs); !slices.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}

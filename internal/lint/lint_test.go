@@ -21,7 +21,7 @@ func (offline) RoundTrip(req *http.Request) (*http.Response, error) {
 	return nil, errors.New("offline test: " + req.URL.String())
 }
 
-func newRenderer(t *testing.T) *helm.Renderer {
+func newRenderer(t testing.TB) *helm.Renderer {
 	t.Helper()
 	r, err := helm.NewRenderer(helm.RenderOptions{ChartFS: profiles.FS, CacheDir: t.TempDir(), HTTPClient: &http.Client{Transport: offline{}}})
 	if err != nil {
