@@ -208,3 +208,16 @@ func TestLintE2EProfile(t *testing.T) {
 		t.Errorf("components %v, want %v", names, want)
 	}
 }
+
+// A cancelled lint stops and says so; it reports no key as unread.
+func TestLintCancelled(t *testing.T) {
+	p, err := stack.Load(stack.Options{FS: profiles.FS, Profile: "testdata/profiles/defects.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if rep, err := Run(ctx, p, Options{Renderer: newRenderer(t)}); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled lint: report %v, error %v", rep, err)
+	}
+}

@@ -163,7 +163,6 @@ type valuesJob struct {
 	renders int
 	unread  []leaf
 	skipped []leaf
-	err     error
 }
 
 // render renders a variant within the job's budget; ok is false once the
@@ -185,6 +184,9 @@ func (j *valuesJob) render(ctx context.Context, r Renderer, values map[string]an
 
 // check decides whether key l is read.
 func (j *valuesJob) check(ctx context.Context, r Renderer, l leaf) {
+	if ctx.Err() != nil {
+		return
+	}
 	for _, variant := range []func(map[string]any, leaf) map[string]any{without, changed} {
 		fp, renderErr, ok := j.render(ctx, r, variant(j.values, l))
 		if !ok {
@@ -194,10 +196,7 @@ func (j *valuesJob) check(ctx context.Context, r Renderer, l leaf) {
 			return
 		}
 		if ctx.Err() != nil {
-			j.mu.Lock()
-			j.err = ctx.Err()
-			j.mu.Unlock()
-			return
+			return // cancelled: the key is neither read nor unread
 		}
 		if renderErr != nil || !j.base.same(fp) {
 			return
@@ -248,6 +247,9 @@ func checkValues(ctx context.Context, renders []helm.PlanRender, opts Options) (
 		}()
 	}
 	for _, t := range tasks {
+		if ctx.Err() != nil {
+			break
+		}
 		work <- t
 	}
 	close(work)
