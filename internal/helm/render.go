@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/chart"
@@ -328,32 +330,56 @@ type PlanRender struct {
 	Err      error
 }
 
-// RenderPlan renders every component of the plan in its order, each with
-// the capabilities the cluster has when `up` installs it: the Kubernetes
-// version of the plan's node image, and
-// the API versions that the CRDs and APIServices rendered by its
-// dependencies, transitively, provide. A component that fails to render
+// RenderPlan renders every component of the plan, each with the
+// capabilities the cluster has when `up` installs it: the Kubernetes
+// version of the plan's node image, and the API versions that the CRDs and
+// APIServices rendered by its dependencies, transitively, provide. A
+// component renders as soon as its dependencies have, up to GOMAXPROCS at
+// once; the result is in plan order. A component that fails to render
 // provides nothing; the others are still rendered.
 func (r *Renderer) RenderPlan(ctx context.Context, p *stack.Plan) ([]PlanRender, error) {
 	kv := PlanKubeVersion(p)
 	if kv == "" {
 		return nil, fmt.Errorf("no Kubernetes version to render with: the tag of node image %q names none", p.Cluster.NodeImage)
 	}
-	provides := map[string][]string{}
-	out := make([]PlanRender, 0, len(p.Components))
+	out := make([]PlanRender, len(p.Components))
+	done := map[string]chan struct{}{}
 	for _, c := range p.Components {
-		if err := ctx.Err(); err != nil {
-			return out, err
-		}
-		caps := Capabilities{KubeVersion: kv, APIVersions: dependencyAPIs(p, c.Name, provides)}
-		pr := PlanRender{Component: c, Capabilities: caps}
-		pr.Rendered, pr.Err = r.Render(ctx, c, caps)
-		if pr.Err == nil {
-			provides[c.Name] = ProvidedAPIs(pr.Rendered.Objects)
-		}
-		out = append(out, pr)
+		done[c.Name] = make(chan struct{})
 	}
-	return out, nil
+	var mu sync.Mutex
+	provides := map[string][]string{}
+	slots := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, c := range p.Components {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(done[c.Name])
+			for _, d := range c.DependsOn {
+				if ch, ok := done[d]; ok {
+					<-ch
+				}
+			}
+			mu.Lock()
+			caps := Capabilities{KubeVersion: kv, APIVersions: dependencyAPIs(p, c.Name, provides)}
+			mu.Unlock()
+			pr := PlanRender{Component: c, Capabilities: caps}
+			slots <- struct{}{}
+			if pr.Err = ctx.Err(); pr.Err == nil {
+				pr.Rendered, pr.Err = r.Render(ctx, c, caps)
+			}
+			<-slots
+			if pr.Err == nil {
+				mu.Lock()
+				provides[c.Name] = ProvidedAPIs(pr.Rendered.Objects)
+				mu.Unlock()
+			}
+			out[i] = pr
+		}()
+	}
+	wg.Wait()
+	return out, ctx.Err()
 }
 
 // dependencyAPIs unions what the transitive dependencies of name provide.
