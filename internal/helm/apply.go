@@ -65,6 +65,9 @@ func (in *Installer) Apply(parent context.Context, c stack.Planned) (Outcome, er
 	if last != nil && last.Info.Status == release.StatusDeployed && last.Labels[LabelDigest] == dg {
 		return Unchanged, nil
 	}
+	if err := checkImmutable(c, last, ch, vals); err != nil {
+		return "", err
+	}
 
 	if err := in.ensureNamespace(ctx, ns); err != nil {
 		return "", fmt.Errorf("%s: %w", c.Name, err)
