@@ -131,6 +131,11 @@ type Rendered struct {
 	Objects []Object
 	// Notes is the rendered NOTES.txt; it installs nothing.
 	Notes string
+	// MissingDependencies are subcharts that Chart.yaml declares and the
+	// values enable but that the chart does not contain ("grafana" or
+	// "kube-prometheus-stack.grafana" for a subchart's own): Helm's
+	// install action renders without them, silently.
+	MissingDependencies []string
 }
 
 // Render renders component c with its plan values (the component's values
@@ -143,7 +148,15 @@ func (r *Renderer) Render(ctx context.Context, c stack.Planned, caps Capabilitie
 // RenderValues renders component c with values instead of its own (lint
 // renders variants of a component's values).
 func (r *Renderer) RenderValues(ctx context.Context, c stack.Planned, values map[string]any, caps Capabilities) (*Rendered, error) {
-	ch, err := r.charts.loadChart(ctx, c)
+	kv, err := chartutil.ParseKubeVersion(caps.KubeVersion)
+	if err != nil {
+		return nil, fmt.Errorf("kubernetes version %q: %w", caps.KubeVersion, err)
+	}
+	// Helm drops the disabled subcharts, then installs the CRDs of the
+	// remaining charts' crds/, then renders. The install action does the
+	// first step itself on the chart it is given, and it modifies that
+	// chart, so this first pass runs on a chart of its own.
+	probe, err := r.charts.loadChart(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -151,15 +164,22 @@ func (r *Renderer) RenderValues(ctx context.Context, c stack.Planned, values map
 	if err != nil {
 		return nil, err
 	}
-	kv, err := chartutil.ParseKubeVersion(caps.KubeVersion)
-	if err != nil {
-		return nil, fmt.Errorf("kubernetes version %q: %w", caps.KubeVersion, err)
+	if err := chartutil.ProcessDependenciesWithMerge(probe, vals); err != nil {
+		return nil, fmt.Errorf("chart %s %s: %w", probe.Metadata.Name, probe.Metadata.Version, err)
 	}
-	crds, err := crdObjects(ch)
+	crds, err := crdObjects(probe)
 	if err != nil {
 		return nil, err
 	}
 	apis := append(append([]string(nil), caps.APIVersions...), ProvidedAPIs(crds)...)
+
+	ch, err := r.charts.loadChart(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	if vals, err = normalizeValues(values); err != nil {
+		return nil, err
+	}
 
 	i := action.NewInstall(&action.Configuration{Log: func(string, ...any) {}})
 	i.ClientOnly, i.DryRun, i.DryRunOption, i.Replace = true, true, "client", true
@@ -170,7 +190,7 @@ func (r *Renderer) RenderValues(ctx context.Context, c stack.Planned, values map
 		return nil, fmt.Errorf("rendering chart %s %s: %w", ch.Metadata.Name, ch.Metadata.Version, err)
 	}
 	out := &Rendered{Component: c.Name, Namespace: namespaceOf(c), Chart: ch.Metadata.Name,
-		Version: ch.Metadata.Version, Notes: rel.Info.Notes}
+		Version: ch.Metadata.Version, Notes: rel.Info.Notes, MissingDependencies: missingDependencies(probe, "")}
 	out.Objects = append(out.Objects, crds...)
 	objs, err := splitManifest(rel.Manifest)
 	if err != nil {
@@ -196,6 +216,45 @@ func (r *Renderer) RenderValues(ctx context.Context, c stack.Planned, values map
 	return out, nil
 }
 
+// missingDependencies lists the enabled dependencies of a processed chart
+// (chartutil.ProcessDependencies leaves only those in its metadata) that
+// it does not contain, prefixed with the path of the subchart.
+func missingDependencies(ch *chart.Chart, path string) []string {
+	var out []string
+	have := map[string]*chart.Chart{}
+	for _, d := range ch.Dependencies() {
+		have[d.Name()] = d
+	}
+	for _, d := range ch.Metadata.Dependencies {
+		if d == nil || !d.Enabled {
+			continue
+		}
+		if _, ok := have[d.Name]; !ok {
+			out = append(out, path+d.Name)
+		}
+	}
+	for _, d := range ch.Dependencies() {
+		out = append(out, missingDependencies(d, path+d.Name()+".")...)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// DefaultValues returns the values the chart renders with when the plan
+// sets none: its own defaults and its subcharts' under their names,
+// coalesced as Helm does before it merges the plan's values over them.
+func (r *Renderer) DefaultValues(ctx context.Context, c stack.Planned) (map[string]any, error) {
+	ch, err := r.charts.loadChart(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	v, err := chartutil.CoalesceValues(ch, map[string]any{})
+	if err != nil {
+		return nil, fmt.Errorf("chart %s %s: default values: %w", ch.Metadata.Name, ch.Metadata.Version, err)
+	}
+	return normalizeValues(v)
+}
+
 // runByUp reports whether an install or an upgrade runs the hook.
 func runByUp(h *release.Hook) bool {
 	for _, e := range h.Events {
@@ -207,8 +266,8 @@ func runByUp(h *release.Hook) bool {
 	return false
 }
 
-// crdObjects parses the CRDs of the chart's and its subcharts' crds/
-// directories. Like Helm, it takes them whatever the subcharts' conditions.
+// crdObjects parses the CRDs of the crds/ directories of the chart and of
+// the subcharts it still has (the disabled ones are dropped first).
 func crdObjects(ch *chart.Chart) ([]Object, error) {
 	var out []Object
 	for _, crd := range ch.CRDObjects() {

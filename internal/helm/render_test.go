@@ -262,3 +262,38 @@ metadata: {name: not-an-api}
 		t.Errorf("got %v, want %v", got, want)
 	}
 }
+
+// A disabled subchart's crds/ are not installed, so they gate nothing; an
+// enabled dependency the chart lacks is reported.
+func TestRenderSubchartConditions(t *testing.T) {
+	r := newTestRenderer(t, RenderOptions{})
+	c := stack.Planned{Component: stack.Component{Name: "parent", Namespace: "apps", Chart: &stack.Chart{Path: "parent", Embedded: true}}}
+	caps := Capabilities{KubeVersion: "v1.37.0"}
+	off, err := r.Render(context.Background(), c, caps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := refs(off); len(got) != 0 {
+		t.Errorf("sub disabled: rendered %v, want nothing", got)
+	}
+	if !slices.Equal(off.MissingDependencies, []string{"absent"}) {
+		t.Errorf("missing %v, want [absent]", off.MissingDependencies)
+	}
+	on, err := r.RenderValues(context.Background(), c, map[string]any{"sub": map[string]any{"enabled": true}, "absent": map[string]any{"enabled": false}}, caps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := refs(on), []string{"CustomResourceDefinition things.example.dev", "Thing parent"}; !slices.Equal(got, want) {
+		t.Errorf("sub enabled: rendered %v, want %v", got, want)
+	}
+	if len(on.MissingDependencies) != 0 {
+		t.Errorf("missing %v with absent disabled", on.MissingDependencies)
+	}
+	def, err := r.DefaultValues(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sub, _ := def["sub"].(map[string]any); sub["enabled"] != false || sub["greeting"] != "hello" {
+		t.Errorf("default values %v: want the subchart's under its name", def)
+	}
+}
