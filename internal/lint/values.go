@@ -164,8 +164,8 @@ type valuesJob struct {
 	values   map[string]any
 	defaults map[string]any
 	base     *fingerprint
-	keys   []leaf
-	budget int
+	keys     []leaf
+	budget   int
 
 	mu      sync.Mutex
 	renders int
