@@ -19,6 +19,13 @@ if [ -x hack/build-k8s.sh ]; then
   echo "built or reused in $(( $(date +%s) - t ))s"
 fi
 
+if [ -x hack/build-flux.sh ]; then
+  phase "Flux controllers for the export test"
+  t=$(date +%s)
+  bash hack/build-flux.sh
+  echo "built or reused in $(( $(date +%s) - t ))s"
+fi
+
 phase "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then

@@ -1,18 +1,19 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/devstack-dev/devstack/internal/dns"
 	"github.com/devstack-dev/devstack/internal/dns/osdns"
-	"github.com/devstack-dev/devstack/internal/paths"
+	"github.com/devstack-dev/devstack/internal/kind"
+	"github.com/devstack-dev/devstack/internal/reset"
+	"github.com/devstack-dev/devstack/internal/sysfile"
 )
 
 func newDNSCmd(s *streams) *cobra.Command {
@@ -96,13 +97,7 @@ func stackDNS(sf *stackFlags) (domain string, hosts []string, err error) {
 	if err != nil {
 		return dns.DefaultDomain, nil, err
 	}
-	for _, c := range p.Components {
-		for _, h := range c.Hosts {
-			if !slices.Contains(hosts, h) {
-				hosts = append(hosts, h)
-			}
-		}
-	}
+	hosts = p.Hosts()
 	if p.Domain == "" {
 		p.Domain = dns.DefaultDomain
 	}
@@ -122,10 +117,7 @@ func newDNSStartCmd(s *streams) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			dir, err := paths.StateDir()
-			if err != nil {
-				return err
-			}
+			dir := s.env.StateDir
 			st, err := dns.EnsureRunning(cmd.Context(), dir, cfg)
 			if err != nil {
 				return err
@@ -145,10 +137,7 @@ func newDNSStopCmd(s *streams) *cobra.Command {
 		Short: "Stop the background resolver",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			dir, err := paths.StateDir()
-			if err != nil {
-				return err
-			}
+			dir := s.env.StateDir
 			was := dns.ReadStatus(dir)
 			if err := dns.Stop(cmd.Context(), dir); err != nil {
 				return err
@@ -170,10 +159,7 @@ func newDNSStatusCmd(s *streams) *cobra.Command {
 		Short: "Show whether the resolver runs, where, and for which domains",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			dir, err := paths.StateDir()
-			if err != nil {
-				return err
-			}
+			dir := s.env.StateDir
 			st := dns.ReadStatus(dir)
 			if asJSON {
 				return writeJSON(s.out, st)
@@ -231,7 +217,7 @@ Files that need root are changed through sudo, after being listed.`,
 			if err != nil {
 				return err
 			}
-			ocfg := osConfig(cfg.Domains, cfg.Addr, hosts)
+			ocfg := s.osConfig(cfg.Domains, cfg.Addr, hosts)
 			if dryRun {
 				cs, err := osdns.Plan(ocfg)
 				if err != nil {
@@ -240,14 +226,11 @@ Files that need root are changed through sudo, after being listed.`,
 				printChangeset(s.out, cs, true)
 				return nil
 			}
-			dir, err := paths.StateDir()
-			if err != nil {
-				return err
-			}
+			dir := s.env.StateDir
 			if _, err := dns.EnsureRunning(cmd.Context(), dir, cfg); err != nil {
 				return err
 			}
-			rep, err := osdns.Install(cmd.Context(), ocfg, osdnsOptions(s))
+			rep, err := osdns.Install(cmd.Context(), ocfg, s.osdnsOptions())
 			if err != nil {
 				return err
 			}
@@ -270,35 +253,73 @@ Files that need root are changed through sudo, after being listed.`,
 
 func newDNSUninstallCmd(s *streams) *cobra.Command {
 	var dryRun bool
+	var tf targetFlags
 	cmd := &cobra.Command{
 		Use:   "uninstall",
-		Short: "Remove everything dns install put in the operating system",
+		Short: "Remove everything dns install put in the operating system, and the cluster's CoreDNS rewrite",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if dryRun {
-				cs, err := osdns.PlanUndo(osConfig(nil, "", nil))
+				cs, err := osdns.PlanUndo(s.osConfig(nil, "", nil))
 				if err != nil {
 					return err
 				}
 				printChangeset(s.out, cs, true)
 				return nil
 			}
-			rep, err := osdns.Uninstall(cmd.Context(), osConfig(nil, "", nil), osdnsOptions(s))
+			rep, err := osdns.Uninstall(cmd.Context(), s.osConfig(nil, "", nil), s.osdnsOptions())
 			if err != nil {
 				return err
 			}
 			if len(rep.Applied) == 1 && len(rep.Applied[0].Changes) == 0 {
 				fmt.Fprintln(s.out, "nothing of devstack's is installed")
 			}
-			return nil
+			return s.removeClusterDNS(cmd.Context(), &tf)
 		},
 	}
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print exactly what would change, and change nothing")
+	tf.register(cmd)
 	return cmd
 }
 
+// removeClusterDNS removes the CoreDNS rewrite from the cluster up applied
+// to (or the flags name). A cluster that is not there or not running has
+// no pods to mislead: it is said, not failed.
+func (s *streams) removeClusterDNS(ctx context.Context, tf *targetFlags) error {
+	if err := s.choose(&stackFlags{}, tf); err != nil {
+		return err
+	}
+	m, err := s.manager(nil)
+	if err != nil {
+		return err
+	}
+	name := tf.clusterName(nil)
+	if tf.context == "" {
+		if st, err := m.Status(ctx, name); err != nil || st.State != kind.StateRunning {
+			fmt.Fprintf(s.out, "cluster %s is not running: no CoreDNS rewrite to remove\n", name)
+			return nil
+		}
+	}
+	t, err := tf.target(m, name)
+	if err != nil {
+		return err
+	}
+	cs, err := t.Clientset()
+	if err != nil {
+		return err
+	}
+	removed, err := reset.RemoveClusterDNS(ctx, cs)
+	if err != nil {
+		return err
+	}
+	for _, r := range removed {
+		fmt.Fprintf(s.out, "removed: %s\n", r)
+	}
+	return nil
+}
+
 // osdnsOptions shows every changeset before it is applied, sudo ones first.
-func osdnsOptions(s *streams) osdns.Options {
+func (s *streams) osdnsOptions() osdns.Options {
 	return osdns.Options{
 		Runner: osdns.ExecRunner{},
 		Lookup: osdns.SystemLookup{},
@@ -323,6 +344,7 @@ func printChangeset(w io.Writer, cs *osdns.Changeset, dry bool) {
 		for _, c := range root {
 			fmt.Fprintf(w, "  %s\n", c)
 		}
+		fmt.Fprintf(w, "(each is the sudo commands listed under it; %s is a copy of the new content in a private temporary directory)\n", sysfile.Staged)
 	}
 	verb := "changing"
 	if dry {
@@ -331,6 +353,9 @@ func printChangeset(w io.Writer, cs *osdns.Changeset, dry bool) {
 	fmt.Fprintf(w, "%s:\n", verb)
 	for _, c := range cs.Changes {
 		fmt.Fprintf(w, "%s\n", c)
+		for _, st := range c.Steps() {
+			fmt.Fprintf(w, "    $ %s\n", st)
+		}
 		if d := c.Diff(); d != "" {
 			for _, l := range strings.SplitAfter(strings.TrimSuffix(d, "\n"), "\n") {
 				fmt.Fprintf(w, "    %s", l)
@@ -350,11 +375,8 @@ func printChecks(w io.Writer, checks []osdns.Check) {
 	}
 }
 
-// EnvOSRoot points the OS integration at another root directory than "/".
-// Tests set it so that they never touch the machine's /etc.
-const EnvOSRoot = "DEVSTACK_OS_ROOT"
-
-// osConfig is the OS integration's configuration, rooted at $DEVSTACK_OS_ROOT.
-func osConfig(domains []string, addr string, hosts []string) osdns.Config {
-	return osdns.Config{Root: os.Getenv(EnvOSRoot), Domains: domains, Addr: addr, Hosts: hosts}
+// osConfig is the OS integration's configuration, rooted at the
+// environment's OS root.
+func (s *streams) osConfig(domains []string, addr string, hosts []string) osdns.Config {
+	return osdns.Config{Root: s.env.OSRoot, Domains: domains, Addr: addr, Hosts: hosts}
 }

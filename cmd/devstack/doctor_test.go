@@ -1,23 +1,19 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/devstack-dev/devstack/internal/doctor"
-	"github.com/devstack-dev/devstack/internal/event"
-	"github.com/devstack-dev/devstack/internal/kind"
 	"github.com/devstack-dev/devstack/internal/paths"
-	"github.com/devstack-dev/devstack/internal/stack"
 )
 
 // fakeDocker puts a docker client first in PATH whose daemon is down, the
-// way the real client answers then, and points devstack at it.
+// way the real client answers then; the environment devstack reads at its
+// root then names it.
 func fakeDocker(t *testing.T) {
 	t.Helper()
 	dir := t.TempDir()
@@ -27,10 +23,7 @@ func fakeDocker(t *testing.T) {
 	}
 	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
 	t.Setenv(paths.EnvStateDir, t.TempDir())
-	t.Setenv("KIND_EXPERIMENTAL_PROVIDER", "")
-	old := detectEngine
-	detectEngine = func() kind.Engine { return kind.Engine{Name: "docker", Binary: filepath.Join(dir, "docker")} }
-	t.Cleanup(func() { detectEngine = old })
+	t.Setenv("KIND_EXPERIMENTAL_PROVIDER", "docker")
 }
 
 func TestDoctorWithoutEngine(t *testing.T) {
@@ -62,26 +55,6 @@ func TestDoctorUsage(t *testing.T) {
 	fakeDocker(t)
 	if _, _, code := devstack(t, "doctor", "-o", "yaml"); code != exitUsage {
 		t.Errorf("bad --output: exit %d, want 2", code)
-	}
-}
-
-// TestPreflightWithoutEngine is what `up` runs first: a failing engine
-// check is an error naming Docker, and the events carry every check.
-func TestPreflightWithoutEngine(t *testing.T) {
-	fakeDocker(t)
-	p, err := stack.Load(stackOptions(stackFlags{profile: stack.DefaultProfile}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := &event.Recorder{}
-	err = preflight(context.Background(), rec, p, kind.Overrides{}, 15353)
-	var failed *doctor.FailedError
-	if !errors.As(err, &failed) || !strings.Contains(err.Error(), "Docker is not reachable") {
-		t.Fatalf("preflight = %v, want a FailedError naming Docker", err)
-	}
-	evs := rec.Events()
-	if len(evs) < 5 || evs[0].Source != event.SourceDoctor || evs[0].State != event.Failed {
-		t.Errorf("events = %+v", evs)
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 )
 
 func newDownCmd(s *streams) *cobra.Command {
-	var name string
+	var tf targetFlags
 	cmd := &cobra.Command{
 		Use:   "down",
 		Short: "Stop the cluster's node containers and keep their state",
@@ -22,7 +22,20 @@ containers again and converges. devstack reset deletes the cluster instead.`,
   devstack down --name team`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			m, err := kind.New(kind.Options{Engine: detectEngine()}, event.SinkFunc(func(e event.Event) {
+			release, err := s.lock()
+			if err != nil {
+				return err
+			}
+			defer release()
+			if err := s.choose(&stackFlags{}, &tf); err != nil {
+				return err
+			}
+			if tf.context != "" {
+				fmt.Fprintf(s.out, "Context %q is not a cluster devstack made: nothing to stop (`devstack reset` uninstalls its releases).\n", tf.context)
+				return nil
+			}
+			name := tf.name
+			m, err := s.manager(event.SinkFunc(func(e event.Event) {
 				if e.State == event.Running && e.Name == name {
 					fmt.Fprintf(s.out, "Cluster %q: %s...\n", name, e.Message)
 				}
@@ -30,9 +43,10 @@ containers again and converges. devstack reset deletes the cluster instead.`,
 			if err != nil {
 				return err
 			}
-			if !cmd.Flags().Changed("name") {
+			if name == "" {
 				// The one cluster devstack made, whatever its profile
 				// named it; the default name otherwise.
+				name = kind.DefaultName
 				if recorded, _ := m.Recorded(); len(recorded) == 1 {
 					name = recorded[0]
 				}
@@ -49,6 +63,6 @@ containers again and converges. devstack reset deletes the cluster instead.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&name, "name", kind.DefaultName, "name of the cluster")
+	cmd.Flags().StringVar(&tf.name, "name", "", "name of the cluster (default: the one up made, else "+kind.DefaultName+")")
 	return cmd
 }

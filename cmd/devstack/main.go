@@ -10,8 +10,10 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	os.Exit(runProcess(context.Background(), process{
+		args: os.Args[1:], in: os.Stdin, out: os.Stdout, err: os.Stderr,
+		signals: sigs, exit: os.Exit,
+	}))
 }

@@ -11,8 +11,13 @@ import (
 )
 
 // devstack runs the real command line against buffers.
+// Unless the test chose a state directory, it gets an empty one: what an
+// earlier up on this machine applied must not change what a test sees.
 func devstack(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
+	if _, ok := os.LookupEnv("DEVSTACK_STATE_DIR"); !ok {
+		t.Setenv("DEVSTACK_STATE_DIR", t.TempDir())
+	}
 	var out, errOut bytes.Buffer
 	code = run(context.Background(), args, strings.NewReader(""), &out, &errOut)
 	return out.String(), errOut.String(), code
@@ -73,17 +78,14 @@ func TestPlanSeedGraph(t *testing.T) {
 	pos := map[string]int{}
 	for i, c := range p.Components {
 		deps[c.Name] = c.DependsOn
-		pos[c.Name] = i
 		if c.EstimatedSeconds <= 0 || c.Namespace == "" || c.Chart == nil {
 			t.Errorf("%s: incomplete: %+v", c.Name, c)
 		}
-		for _, d := range c.DependsOn {
-			if pos[d] >= i && d != c.Name {
-				if _, seen := pos[d]; !seen {
-					t.Errorf("%s listed before its dependency %s", c.Name, d)
-				}
-			}
+		// pos holds only the components listed before this one.
+		if bad := listedAfter(c.DependsOn, pos); len(bad) > 0 {
+			t.Errorf("%s listed before its dependencies %v", c.Name, bad)
 		}
+		pos[c.Name] = i
 	}
 	for _, n := range want {
 		if _, ok := deps[n]; !ok {
@@ -118,6 +120,54 @@ func TestPlanSeedGraph(t *testing.T) {
 	}
 	if len(p.CriticalPath) == 0 {
 		t.Error("no critical path")
+	}
+}
+
+// listedAfter returns the deps not among the components listed so far.
+func listedAfter(deps []string, listed map[string]int) []string {
+	var bad []string
+	for _, d := range deps {
+		if _, ok := listed[d]; !ok {
+			bad = append(bad, d)
+		}
+	}
+	return bad
+}
+
+// TestListedAfterCatchesAnyOrder proves the order check above can fail,
+// wherever in the list the dependency comes late.
+func TestListedAfterCatchesAnyOrder(t *testing.T) {
+	listed := map[string]int{"a": 0, "b": 1}
+	if bad := listedAfter([]string{"a", "c"}, listed); len(bad) != 1 || bad[0] != "c" {
+		t.Errorf("a dependency listed later: %v", bad)
+	}
+	if bad := listedAfter([]string{"b", "a"}, listed); len(bad) != 0 {
+		t.Errorf("dependencies listed before: %v", bad)
+	}
+}
+
+func TestPlanAndStatusURLsCarryTheClusterPort(t *testing.T) {
+	t.Setenv("DEVSTACK_STATE_DIR", t.TempDir())
+	t.Setenv("DEVSTACK_OS_ROOT", t.TempDir())
+	t.Setenv("KIND_EXPERIMENTAL_PROVIDER", "docker")
+	t.Setenv("PATH", t.TempDir()) // no engine: status says so and still lists the URLs
+	profile := filepath.Join(t.TempDir(), "ports.yaml")
+	os.WriteFile(profile, []byte(`apiVersion: devstack.dev/v1alpha1
+kind: Stack
+standalone: true
+domain: e2e.test
+cluster: {httpPort: 18080}
+components:
+  - name: echo
+    namespace: apps
+    chart: {path: ./echo}
+    hosts: [echo]
+`), 0o600)
+	for _, args := range [][]string{{"plan"}, {"status"}} {
+		out, errOut, code := devstack(t, append(args, "--profile", profile)...)
+		if code != 0 || !strings.Contains(out, "http://echo.e2e.test:18080") {
+			t.Errorf("%v: exit %d, no URL with the port:\n%s%s", args, code, out, errOut)
+		}
 	}
 }
 

@@ -27,6 +27,9 @@ func newPlanCmd(s *streams) *cobra.Command {
 			if err := checkOutput(output); err != nil {
 				return err
 			}
+			if err := s.choose(&sf, nil); err != nil {
+				return err
+			}
 			p, err := sf.plan()
 			if err != nil {
 				return err
@@ -72,13 +75,7 @@ func writePlanTable(w io.Writer, p *stack.Plan) {
 			clip(chartLabel(c.Chart), 24), fmtSeconds(c.EstimatedSeconds), depsLabel(c.DependsOn, 21))
 	}
 	tw.Flush()
-	var urls []string
-	for _, c := range p.Components {
-		for _, h := range c.Hosts {
-			urls = append(urls, "http://"+h)
-		}
-	}
-	if len(urls) > 0 {
+	if urls := p.URLs(); len(urls) > 0 {
 		fmt.Fprintf(w, "\nHosts:\n  %s\n", wrap(strings.Join(urls, " "), 76, "  "))
 	}
 }

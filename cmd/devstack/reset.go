@@ -3,30 +3,26 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/devstack-dev/devstack/internal/dns"
-	"github.com/devstack-dev/devstack/internal/dns/osdns"
 	"github.com/devstack-dev/devstack/internal/helm"
-	"github.com/devstack-dev/devstack/internal/kind"
+	"github.com/devstack-dev/devstack/internal/reset"
 	"github.com/devstack-dev/devstack/internal/stack"
 	"github.com/devstack-dev/devstack/internal/tui"
 	"github.com/devstack-dev/devstack/internal/up"
-	"github.com/devstack-dev/devstack/profiles"
 )
 
 func newResetCmd(s *streams) *cobra.Command {
 	var sf stackFlags
 	var tf targetFlags
-	var yes bool
+	var yes, keepData bool
 	var tier string
+	var all bool
 	cmd := &cobra.Command{
 		Use:   "reset",
 		Short: "Back to a clean machine: delete the cluster, stop DNS, undo the OS set-up, remove the state",
@@ -45,32 +41,67 @@ foundation and the cluster.`,
 			if tier != "" && tier != string(stack.TierApps) {
 				return usagef("--tier takes %q (the foundation goes with the cluster: use reset without --tier)", stack.TierApps)
 			}
-			what := "delete devstack's cluster, stop its resolver, undo its DNS set-up and remove its state"
+			release, err := s.lock()
+			if err != nil {
+				return err
+			}
+			defer release()
+			if err := s.choose(&sf, &tf); err != nil {
+				return err
+			}
+			if tier == "" && tf.context == "" {
+				if err := confirm(s, yes, "delete devstack's cluster, stop its resolver, undo its DNS set-up and remove its state"); err != nil {
+					return err
+				}
+				if err := s.resetAll(cmd.Context(), reset.Reset{Name: tf.name}); err != nil {
+					return err
+				}
+				return resetCA(cmd.Context(), s, all)
+			}
+			// An existing cluster is not devstack's to delete: its releases
+			// are removed instead, all of them or one tier.
+			p, err := sf.plan()
+			if err != nil {
+				return err
+			}
 			if tier != "" {
-				what = "uninstall the application tier"
+				if err := confirm(s, yes, "uninstall the application tier"); err != nil {
+					return err
+				}
+				return s.resetTier(cmd.Context(), p, stack.Tier(tier), &tf)
+			}
+			r, err := s.contextReset(cmd.Context(), p, &tf, keepData)
+			if err != nil {
+				return err
+			}
+			what := fmt.Sprintf("uninstall devstack's releases from context %s, remove its CoreDNS rewrite, stop its resolver, undo its DNS set-up and remove its state", tf.context)
+			if len(r.Remove) > 0 {
+				what += ", and remove what Helm leaves behind:\n" + bullets(r.Remove) + "\n"
 			}
 			if err := confirm(s, yes, what); err != nil {
 				return err
 			}
-			if tier != "" || tf.context != "" {
-				// An existing cluster is not devstack's to delete: its
-				// releases are removed instead, all of them or one tier.
-				p, err := sf.plan()
-				if err != nil {
-					return err
-				}
-				if err := resetReleases(cmd.Context(), s, p, stack.Tier(tier), &tf); err != nil || tier != "" {
-					return err
-				}
+			if err := s.resetAll(cmd.Context(), r); err != nil {
+				return err
 			}
-			return resetAll(cmd.Context(), s, &tf)
+			return resetCA(cmd.Context(), s, all)
 		},
 	}
 	sf.register(cmd)
 	tf.register(cmd)
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
 	cmd.Flags().StringVar(&tier, "tier", "", "only uninstall this tier (apps), keeping the foundation")
+	cmd.Flags().BoolVar(&all, "all", false, "also remove devstack's CA and its trust entries (the next up makes a new CA to trust again)")
+	cmd.Flags().BoolVar(&keepData, "keep-data", false, "with --context: keep the volume claims of the releases' StatefulSets")
 	return cmd
+}
+
+func bullets(ls []helm.Leftover) string {
+	var b strings.Builder
+	for _, l := range ls {
+		fmt.Fprintf(&b, "  - %s\n", l)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // confirm asks on a terminal; without one, --yes is required (exit 2), so
@@ -91,65 +122,47 @@ func confirm(s *streams, yes bool, what string) error {
 	return nil
 }
 
-// resetAll removes everything devstack made, going on past failures so
-// that one stuck piece does not keep the rest in place, and lists what it
-// removed.
-func resetAll(ctx context.Context, s *streams, tf *targetFlags) error {
-	m, stateDir, err := manager()
-	if err != nil {
-		return err
-	}
-	var removed []string
-	var errs []error
-	if tf.context == "" {
-		names, _ := m.Recorded()
-		if tf.name != "" || len(names) == 0 {
-			names = append(names, tf.clusterName(nil))
+// resetAll runs r on this machine, deleting devstack's kind clusters
+// unless r targets a --context cluster, and lists what it removed.
+func (s *streams) resetAll(ctx context.Context, r reset.Reset) error {
+	r.StateDir, r.OSRoot, r.OS = s.env.StateDir, s.env.OSRoot, s.osdnsOptions()
+	if r.Uninstaller == nil {
+		m, err := s.manager(nil)
+		if err != nil {
+			return err
 		}
-		for _, n := range dedupe(names) {
-			what, err := m.Delete(ctx, n)
-			switch {
-			case errors.Is(err, kind.ErrNoCluster):
-			case err != nil:
-				errs = append(errs, fmt.Errorf("deleting cluster %s: %w", n, err))
-			}
-			removed = append(removed, what...)
-		}
+		r.Clusters = m
 	}
-	if st := dns.ReadStatus(stateDir); st.Running {
-		if err := dns.Stop(ctx, stateDir); err != nil {
-			errs = append(errs, fmt.Errorf("stopping the resolver: %w", err))
-		} else {
-			removed = append(removed, fmt.Sprintf("resolver process %d on %s", st.PID, st.Addr))
-		}
-	}
-	undo, err := osdns.Uninstall(ctx, osConfig(nil, "", nil), osdnsOptions(s))
-	if err != nil {
-		errs = append(errs, fmt.Errorf("removing the OS DNS configuration: %w", err))
-	}
-	for _, cs := range undo.Applied {
-		for _, c := range cs.Changes {
-			removed = append(removed, c.String())
-		}
-	}
-	if _, err := os.Stat(stateDir); err == nil {
-		if err := os.RemoveAll(stateDir); err != nil {
-			errs = append(errs, fmt.Errorf("removing %s: %w", stateDir, err))
-		} else {
-			removed = append(removed, "state directory "+stateDir)
-		}
-	}
-	writeRemoved(s.out, removed)
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("%w\nrun `devstack reset` again once the cause is fixed: it only removes what is left", err)
-	}
-	return nil
+	res, err := r.Run(ctx)
+	fmt.Fprint(s.out, reset.Describe(res.Removed))
+	return err
 }
 
-// resetReleases uninstalls the releases of one tier (all when tier is
-// empty) in reverse dependency order.
-func resetReleases(ctx context.Context, s *streams, p *stack.Plan, tier stack.Tier, tf *targetFlags) error {
-	m, _, err := manager()
+// contextReset is the reset of a --context cluster: its releases, the
+// CoreDNS rewrite, and what Helm leaves behind of them (listed now, while
+// the releases still say what they ran; claims kept with keepData).
+func (s *streams) contextReset(ctx context.Context, p *stack.Plan, tf *targetFlags, keepData bool) (reset.Reset, error) {
+	t := up.Target{Kubeconfig: tf.kubeconfig, Context: tf.context}
+	in, err := s.newHelm(t, tui.NewPlain(s.out))
+	if err != nil {
+		return reset.Reset{}, err
+	}
+	found, err := in.Leftovers(ctx, p.Components)
+	if err != nil {
+		return reset.Reset{}, err
+	}
+	r := reset.Reset{Plan: p, Uninstaller: in, Sink: tui.NewPlain(s.out), ClusterDNS: t.Clientset, Leftovers: in}
+	var keep []helm.Leftover
+	r.Remove, keep = reset.SplitLeftovers(found, keepData)
+	for _, l := range keep {
+		fmt.Fprintf(s.out, "Keeping %s (--keep-data)\n", l)
+	}
+	return r, nil
+}
+
+// resetTier uninstalls the releases of one tier in reverse dependency order.
+func (s *streams) resetTier(ctx context.Context, p *stack.Plan, tier stack.Tier, tf *targetFlags) error {
+	m, err := s.manager(nil)
 	if err != nil {
 		return err
 	}
@@ -157,20 +170,11 @@ func resetReleases(ctx context.Context, s *streams, p *stack.Plan, tier stack.Ti
 	if err != nil {
 		return err
 	}
-	in, err := helm.New(helm.Options{Kubeconfig: t.Kubeconfig, Context: t.Context, ChartFS: profiles.FS})
+	in, err := s.newHelm(t, nil)
 	if err != nil {
 		return err
 	}
-	printer := tui.NewPlain(s.out)
-	rep, err := up.Remove(ctx, p, tier, in, printer, 0)
-	var removed []string
-	if rep != nil {
-		for _, r := range rep.Results {
-			if r.State == "succeeded" {
-				removed = append(removed, "release "+r.Name)
-			}
-		}
-	}
+	removed, err := reset.Releases(ctx, p, tier, in, tui.NewPlain(s.out))
 	if len(removed) > 0 {
 		fmt.Fprintln(s.out, "Uninstalled:")
 		for _, r := range removed {
@@ -178,27 +182,4 @@ func resetReleases(ctx context.Context, s *streams, p *stack.Plan, tier stack.Ti
 		}
 	}
 	return err
-}
-
-func writeRemoved(w io.Writer, removed []string) {
-	if len(removed) == 0 {
-		fmt.Fprintln(w, "Nothing to remove: the machine is clean.")
-		return
-	}
-	fmt.Fprintln(w, "Removed:")
-	for _, r := range removed {
-		fmt.Fprintf(w, "  - %s\n", r)
-	}
-}
-
-func dedupe(names []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, n := range names {
-		if !seen[n] {
-			seen[n] = true
-			out = append(out, n)
-		}
-	}
-	return out
 }

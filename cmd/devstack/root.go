@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/devstack-dev/devstack/internal/env"
 )
 
 // Exit codes, the same for every command.
@@ -29,22 +32,60 @@ func usagef(format string, args ...any) error {
 	return usageError{fmt.Errorf(format, args...)}
 }
 
-// streams are the process's standard files, passed down so that tests run
-// the real commands against buffers.
+// streams are the process's standard files and the machine it runs on
+// (read once, here at the root), passed down so that tests run the real
+// commands against buffers and an environment of their own.
 type streams struct {
 	in       io.Reader
 	out, err io.Writer
+	env      env.Env
+	// args is the command line, for the state lock's holder message.
+	args []string
+	// intr routes Ctrl-C; nil when the process takes no signals (tests).
+	intr *interrupter
 }
 
-// run executes the command line args and returns the process exit code.
+// process is what main hands the command line: its arguments, files,
+// signals and how to stop at once.
+type process struct {
+	args     []string
+	in       io.Reader
+	out, err io.Writer
+	// signals are Ctrl-C and SIGTERM; nil takes none.
+	signals <-chan os.Signal
+	exit    func(int)
+}
+
+// run executes the command line args without signals and returns the
+// process exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	s := &streams{in: stdin, out: stdout, err: stderr}
+	return runProcess(ctx, process{args: args, in: stdin, out: stdout, err: stderr})
+}
+
+// runProcess executes p's command line and returns the exit code.
+func runProcess(ctx context.Context, p process) int {
+	args, stdin, stdout, stderr := p.args, p.in, p.out, p.err
+	e, err := env.FromProcess()
+	if err != nil {
+		fmt.Fprintln(stderr, "Error:", err)
+		return exitFailure
+	}
+	s := &streams{in: stdin, out: stdout, err: stderr, env: e, args: args}
+	if p.signals != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		s.intr = &interrupter{cancel: cancel, stderr: stderr, exit: p.exit}
+		done := make(chan struct{})
+		defer close(done)
+		go s.intr.watch(p.signals, done)
+	}
 	root := newRootCmd(s)
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.ExecuteContext(ctx)
+	err = root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK
 	}
@@ -89,8 +130,10 @@ and makes http://grafana.local and the other hosts work from your browser.`,
 		newStatusCmd(s),
 		newPlanCmd(s),
 		newLintCmd(s),
+		newExportCmd(s),
 		newProfilesCmd(s),
 		newDNSCmd(s),
+		newTrustCmd(s),
 		newDoctorCmd(s),
 		newVersionCmd(s),
 	)

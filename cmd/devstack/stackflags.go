@@ -22,7 +22,7 @@ type stackFlags struct {
 
 func (f *stackFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringVarP(&f.profile, "profile", "p", stack.DefaultProfile, "profile: dev, prod, minimal, a name in $"+stack.EnvProfilePath+", or a file")
+	fl.StringVarP(&f.profile, "profile", "p", "", "profile: dev, prod, minimal, a name in $"+stack.EnvProfilePath+", or a file (default: what up applied, else "+stack.DefaultProfile+")")
 	fl.StringArrayVarP(&f.files, "file", "f", nil, "overlay file in the stack schema (repeatable, applied in order)")
 	fl.StringArrayVar(&f.sets, "set", nil, "override a value: component.path=value (repeatable, applied last)")
 	fl.StringSliceVar(&f.only, "only", nil, "only these components and what they depend on (comma-separated)")

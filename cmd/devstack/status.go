@@ -9,39 +9,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/devstack-dev/devstack/internal/dns"
-	"github.com/devstack-dev/devstack/internal/dns/osdns"
-	"github.com/devstack-dev/devstack/internal/helm"
 	"github.com/devstack-dev/devstack/internal/kind"
 	"github.com/devstack-dev/devstack/internal/stack"
-	"github.com/devstack-dev/devstack/profiles"
+	"github.com/devstack-dev/devstack/internal/status"
+	"github.com/devstack-dev/devstack/internal/up"
 )
-
-// statusReport is `devstack status -o json`.
-type statusReport struct {
-	Profile    string              `json:"profile"`
-	Cluster    *kind.ClusterStatus `json:"cluster,omitempty"`
-	Context    string              `json:"context"`
-	Components []componentStatus   `json:"components"`
-	DNS        dnsStatus           `json:"dns"`
-	URLs       []string            `json:"urls"`
-	// Ready is true when every component is installed and ready.
-	Ready bool `json:"ready"`
-}
-
-type componentStatus struct {
-	Name      string `json:"name"`
-	Namespace string `json:"namespace"`
-	helm.Status
-	Error string `json:"error,omitempty"`
-}
-
-type dnsStatus struct {
-	dns.Status
-	// Routing is true when devstack's OS routing (resolver file, drop-in
-	// or hosts block) is installed.
-	Routing bool `json:"routing"`
-}
 
 func newStatusCmd(s *streams) *cobra.Command {
 	var sf stackFlags
@@ -55,11 +27,14 @@ func newStatusCmd(s *streams) *cobra.Command {
 			if err := checkOutput(output); err != nil {
 				return err
 			}
+			if err := s.choose(&sf, &tf); err != nil {
+				return err
+			}
 			p, err := sf.plan()
 			if err != nil {
 				return err
 			}
-			rep, err := collectStatus(cmd.Context(), p, &tf)
+			rep, err := s.collectStatus(cmd.Context(), p, &tf)
 			if err != nil {
 				return err
 			}
@@ -76,72 +51,23 @@ func newStatusCmd(s *streams) *cobra.Command {
 	return cmd
 }
 
-func collectStatus(ctx context.Context, p *stack.Plan, tf *targetFlags) (*statusReport, error) {
-	m, stateDir, err := manager()
+// collectStatus reads the status of plan's cluster and components.
+func (s *streams) collectStatus(ctx context.Context, p *stack.Plan, tf *targetFlags) (*status.Report, error) {
+	m, err := s.manager(nil)
 	if err != nil {
 		return nil, err
 	}
-	rep := &statusReport{Profile: p.Profile}
 	name := tf.clusterName(p)
-	reachable := tf.context != ""
+	src := status.Source{Plan: p, ClusterName: name, StateDir: s.env.StateDir, OSRoot: s.env.OSRoot,
+		Connect: func(t up.Target) (status.Releases, error) { return s.newHelm(t, nil) }}
 	if tf.context == "" {
-		st, err := m.Status(ctx, name)
-		if err != nil {
-			return nil, err
-		}
-		rep.Cluster = &st
-		reachable = st.State == kind.StateRunning
+		src.Cluster = m
 	}
-	if reachable {
-		rep.Components = componentStatuses(ctx, p, m, name, tf)
-	} else {
-		for _, c := range p.Components {
-			rep.Components = append(rep.Components, componentStatus{Name: c.Name, Namespace: c.Namespace})
-		}
-	}
-	if t, err := tf.target(m, name); err == nil {
-		rep.Context = t.Context
-	}
-	rep.DNS.Status = dns.ReadStatus(stateDir)
-	if undo, err := osdns.PlanUndo(osConfig([]string{p.Domain}, "", nil)); err == nil {
-		rep.DNS.Routing = len(undo.Changes) > 0
-	}
-	rep.Ready = reachable
-	for _, c := range rep.Components {
-		if !c.Installed || !c.Ready {
-			rep.Ready = false
-		}
-	}
-	for _, h := range planHosts(p) {
-		rep.URLs = append(rep.URLs, "http://"+h)
-	}
-	return rep, nil
+	src.Target, src.TargetErr = tf.target(m, name)
+	return status.Collect(ctx, src)
 }
 
-// componentStatuses asks Helm and the cluster about each component; a
-// component that cannot be read says why rather than failing the command.
-func componentStatuses(ctx context.Context, p *stack.Plan, m *kind.Manager, name string, tf *targetFlags) []componentStatus {
-	var out []componentStatus
-	t, err := tf.target(m, name)
-	var in *helm.Installer
-	if err == nil {
-		in, err = helm.New(helm.Options{Kubeconfig: t.Kubeconfig, Context: t.Context, ChartFS: profiles.FS})
-	}
-	for _, c := range p.Components {
-		cs := componentStatus{Name: c.Name, Namespace: c.Namespace}
-		if err != nil {
-			cs.Error = err.Error()
-		} else if st, serr := in.Status(ctx, c); serr != nil {
-			cs.Error = serr.Error()
-		} else {
-			cs.Status = st
-		}
-		out = append(out, cs)
-	}
-	return out
-}
-
-func writeStatus(w io.Writer, r *statusReport) {
+func writeStatus(w io.Writer, r *status.Report) {
 	if c := r.Cluster; c != nil {
 		fmt.Fprintf(w, "Cluster %s: %s", c.Name, c.State)
 		if c.KubernetesVersion != "" {

@@ -3,8 +3,8 @@ package main
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/devstack-dev/devstack/internal/event"
 	"github.com/devstack-dev/devstack/internal/kind"
-	"github.com/devstack-dev/devstack/internal/paths"
 	"github.com/devstack-dev/devstack/internal/stack"
 	"github.com/devstack-dev/devstack/internal/up"
 )
@@ -48,12 +48,7 @@ func (f *targetFlags) target(m *kind.Manager, name string) (up.Target, error) {
 	return up.Target{Kubeconfig: kc, Context: kind.ContextFor(name)}, nil
 }
 
-// manager is a kind manager that reports nowhere.
-func manager() (*kind.Manager, string, error) {
-	dir, err := paths.StateDir()
-	if err != nil {
-		return nil, "", err
-	}
-	m, err := kind.New(kind.Options{StateDir: dir}, nil)
-	return m, dir, err
+// manager is a kind manager of this machine reporting to sink (nil: nowhere).
+func (s *streams) manager(sink event.Sink) (*kind.Manager, error) {
+	return kind.New(kind.Options{Engine: s.env.Engine, StateDir: s.env.StateDir}, sink)
 }

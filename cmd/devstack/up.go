@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -12,9 +11,10 @@ import (
 	"github.com/devstack-dev/devstack/internal/dag"
 	"github.com/devstack-dev/devstack/internal/dns"
 	"github.com/devstack-dev/devstack/internal/event"
+	"github.com/devstack-dev/devstack/internal/hostdns"
 	"github.com/devstack-dev/devstack/internal/kind"
 	"github.com/devstack-dev/devstack/internal/paths"
-	"github.com/devstack-dev/devstack/internal/stack"
+	"github.com/devstack-dev/devstack/internal/preflight"
 	"github.com/devstack-dev/devstack/internal/tui"
 	"github.com/devstack-dev/devstack/internal/up"
 )
@@ -86,13 +86,15 @@ func (f *upFlags) run(ctx context.Context, s *streams) error {
 			plan.Components[i].TimeoutSeconds = int(f.timeout.Seconds())
 		}
 	}
-	stateDir, err := paths.StateDir()
-	if err != nil {
-		return err
-	}
+	stateDir := s.env.StateDir
 	if err := paths.Ensure(stateDir); err != nil {
 		return err
 	}
+	release, err := s.lock()
+	if err != nil {
+		return err
+	}
+	defer release()
 	var dnsCfg dns.Config
 	if !f.noDNS {
 		if dnsCfg, err = (dns.Config{Addr: f.dnsAddr, Domains: []string{plan.Domain}}).Normalize(); err != nil {
@@ -105,27 +107,28 @@ func (f *upFlags) run(ctx context.Context, s *streams) error {
 			return usageError{err}
 		}
 	}
+	if err := s.record(f.stack, spec.Name, f.context, f.kubeconfig); err != nil {
+		return err
+	}
 
 	work := func(ctx context.Context, sink event.Sink) error {
-		r := &up.Runner{Plan: plan, Sink: sink, Parallel: f.parallel, NewInstaller: newInstaller(sink)}
+		r := &up.Runner{Plan: plan, Sink: sink, Parallel: f.parallel, NewInstaller: s.newInstaller(sink)}
 		if f.context != "" {
 			r.Target = up.Target{Kubeconfig: f.kubeconfig, Context: f.context}
 		} else {
-			m, err := kind.New(kind.Options{StateDir: stateDir}, sink)
+			m, err := kind.New(kind.Options{Engine: s.env.Engine, StateDir: stateDir}, sink)
 			if err != nil {
 				return err
 			}
 			dnsPort := 0
 			if !f.noDNS {
-				dnsPort = portOf(dnsCfg.Addr)
+				dnsPort = preflight.PortOf(dnsCfg.Addr)
 			}
-			r.Preflight = preflightFunc(func(ctx context.Context, p *stack.Plan) error {
-				return preflight(ctx, sink, p, f.kind, dnsPort)
-			})
+			r.Preflight = preflight.Machine{Env: s.env, Spec: spec, DNSPort: dnsPort, Sink: sink}
 			r.Cluster = kindCluster{m: m, spec: spec, recreate: f.recreate}
 		}
 		if !f.noDNS {
-			r.Resolver = hostResolver{sink: sink, stateDir: stateDir, cfg: dnsCfg}
+			r.Resolver = &hostdns.Phase{Sink: sink, StateDir: stateDir, Config: dnsCfg, OSRoot: s.env.OSRoot, Access: s.env.Access()}
 		}
 		_, err := r.Run(ctx)
 		return err
@@ -135,7 +138,12 @@ func (f *upFlags) run(ctx context.Context, s *streams) error {
 	switch {
 	case f.output == "json":
 		_, err = tui.RunJSON(ctx, opts, work)
-	case !f.noTUI && tui.Interactive(s.out, os.Getenv):
+	case !f.noTUI && tui.Interactive(s.out, s.env.Getenv):
+		if s.intr != nil {
+			var back func()
+			opts.Interrupts, back = s.intr.toView()
+			defer back()
+		}
 		_, err = tui.Run(ctx, opts, work)
 	default:
 		_, err = tui.RunPlain(ctx, opts, work)

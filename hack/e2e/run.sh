@@ -21,4 +21,5 @@ DEVSTACK_E2E_IMAGE=$(cat "${E2E_CACHE}/node-image.ref")
 export DEVSTACK_E2E_IMAGE
 log "node image: ${DEVSTACK_E2E_IMAGE}"
 cd "${REPO_ROOT}"
-phase "end-to-end test" go test -count=1 -timeout 60m -v -run '^TestIntegrationEndToEnd$' ./test/e2e/
+# The kind lifecycle test needs the same image; -p 1: one cluster at a time.
+phase "end-to-end test" go test -count=1 -p 1 -timeout 60m -v -run '^(TestIntegrationEndToEnd|TestIntegrationLifecycle)$' ./test/e2e/ ./internal/kind/

@@ -11,6 +11,33 @@ import (
 	"github.com/devstack-dev/devstack/internal/event"
 )
 
+// testDeadline bounds every wait of these tests: a scheduler that never
+// starts a node fails the test with a message instead of hanging it.
+const testDeadline = 30 * time.Second
+
+// runWithin is Run that fails the test when it does not return in time.
+func runWithin(t *testing.T, ctx context.Context, g *Graph, work Work, opts Options) *Report {
+	t.Helper()
+	done := make(chan *Report, 1)
+	go func() { done <- Run(ctx, g, work, opts) }()
+	select {
+	case rep := <-done:
+		return rep
+	case <-time.After(testDeadline):
+		t.Fatalf("Run did not return within %s", testDeadline)
+		return nil
+	}
+}
+
+// await waits for ch, failing the test (not hanging it) past the deadline.
+func await[T any](t *testing.T, ch <-chan T, what string) {
+	select {
+	case <-ch:
+	case <-time.After(testDeadline):
+		t.Errorf("%s did not happen within %s", what, testDeadline)
+	}
+}
+
 // stateOf returns the final state of each node from the report.
 func stateOf(rep *Report) map[string]event.State {
 	out := map[string]event.State{}
@@ -30,7 +57,7 @@ func TestRunStartsEachNodeWhenItsOwnDepsSucceed(t *testing.T) {
 	work := func(ctx context.Context, name string) (Outcome, error) {
 		switch name {
 		case "slow":
-			<-release
+			await(t, release, "after starting while slow runs")
 			slowDone.Store(true)
 		case "after":
 			afterRanWhileSlowRunning.Store(!slowDone.Load())
@@ -38,7 +65,7 @@ func TestRunStartsEachNodeWhenItsOwnDepsSucceed(t *testing.T) {
 		}
 		return Outcome{Message: "ok"}, nil
 	}
-	rep := Run(context.Background(), g, work, Options{})
+	rep := runWithin(t, context.Background(), g, work, Options{})
 	if err := rep.Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +86,7 @@ func TestRunFailureBlocksDependentsOnly(t *testing.T) {
 		}
 		return Outcome{}, nil
 	}
-	rep := Run(context.Background(), g, work, Options{Sink: rec})
+	rep := runWithin(t, context.Background(), g, work, Options{Sink: rec})
 	want := map[string]event.State{
 		"op": event.Succeeded, "db": event.Failed, "app": event.Blocked, "ui": event.Blocked,
 		"cache": event.Succeeded, "web": event.Succeeded,
@@ -122,7 +149,7 @@ func TestRunRespectsConcurrencyBound(t *testing.T) {
 		cur.Add(-1)
 		return Outcome{}, nil
 	}
-	rep := Run(context.Background(), g, work, Options{Parallel: 3})
+	rep := runWithin(t, context.Background(), g, work, Options{Parallel: 3})
 	if err := rep.Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -141,16 +168,16 @@ func TestRunCancellation(t *testing.T) {
 		if name == "b" {
 			return Outcome{}, nil
 		}
-		<-ctx.Done()
+		await(t, ctx.Done(), "the cancellation of "+name)
 		sawCancel.Store(name, true)
 		return Outcome{}, ctx.Err()
 	}
 	go func() {
-		<-started
-		<-started
+		await(t, started, "the first start")
+		await(t, started, "the second start")
 		cancel()
 	}()
-	rep := Run(ctx, g, work, Options{})
+	rep := runWithin(t, ctx, g, work, Options{})
 	got := stateOf(rep)
 	if got["a"] != event.Cancelled || got["c"] != event.Cancelled || got["d"] != event.Cancelled {
 		t.Fatalf("states after cancel: %v", got)
@@ -182,13 +209,13 @@ func TestRunEventsDescribeWaiting(t *testing.T) {
 	work := func(ctx context.Context, name string) (Outcome, error) {
 		switch name {
 		case "redis":
-			<-gate
+			await(t, gate, "pg's result")
 		case "pg":
 			return Outcome{Unchanged: true, Message: "unchanged"}, nil
 		}
 		return Outcome{}, nil
 	}
-	Run(context.Background(), g, work, Options{Sink: sink})
+	runWithin(t, context.Background(), g, work, Options{Sink: sink})
 	var waits [][]string
 	var pgState event.State
 	for _, e := range rec.Events() {
@@ -212,7 +239,7 @@ func TestRunEventsDescribeWaiting(t *testing.T) {
 
 func TestRunRecoversPanics(t *testing.T) {
 	g := mustGraph(t, n("a"), n("b", "a"))
-	rep := Run(context.Background(), g, func(context.Context, string) (Outcome, error) { panic("boom") }, Options{})
+	rep := runWithin(t, context.Background(), g, func(context.Context, string) (Outcome, error) { panic("boom") }, Options{})
 	if got := stateOf(rep); got["a"] != event.Failed || got["b"] != event.Blocked {
 		t.Fatalf("states: %v", got)
 	}

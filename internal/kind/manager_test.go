@@ -96,12 +96,32 @@ func TestEnsureLifecycle(t *testing.T) {
 	if err != nil || st.State != StateStopped || st.KubernetesVersion != "v1.37.0" || len(st.Nodes) != 2 {
 		t.Fatalf("status after stop = %+v, %v; want stopped with 2 nodes", st, err)
 	}
+	beforeStart := time.Now()
 	res, err = m.Ensure(ctx, want, false)
 	if err != nil || res.Action != ActionStart {
 		t.Fatalf("ensure after stop = %+v, %v; want start", res, err)
 	}
-	if st, _ := m.Status(ctx, "devstack"); st.State != StateRunning {
+	// Pod statuses older than the start are stale: the installer is told
+	// when each node started.
+	if res.StartedAt.Before(beforeStart) || len(res.NodesStartedAt) != 2 {
+		t.Errorf("ensure after stop: started at %v, nodes %v; want a start after %v for both nodes", res.StartedAt, res.NodesStartedAt, beforeStart)
+	}
+	for n, at := range res.NodesStartedAt {
+		if !at.Equal(res.StartedAt) {
+			t.Errorf("node %s started at %v, want %v", n, at, res.StartedAt)
+		}
+	}
+	st, _ = m.Status(ctx, "devstack")
+	if st.State != StateRunning {
 		t.Errorf("status after start = %s, want running", st.State)
+	}
+	if got := st.NodesStartedAt(); len(got) != 2 || got["devstack-worker"].Before(res.StartedAt) {
+		t.Errorf("status nodes started at %v, want both nodes, started after %v", got, res.StartedAt)
+	}
+	// Reused while running: no start, the containers' own start times.
+	res, err = m.Ensure(ctx, want, false)
+	if err != nil || res.Action != ActionReuse || !res.StartedAt.IsZero() || len(res.NodesStartedAt) != 2 {
+		t.Errorf("ensure of a running cluster = %+v, %v; want reuse, no start, both nodes' start times", res, err)
 	}
 
 	// A change kind cannot apply: refused, the cluster is left alone.
@@ -154,6 +174,20 @@ func TestEnsureLifecycle(t *testing.T) {
 	}
 }
 
+// testDeadline bounds the waits of these tests: a fake that never gets
+// its call fails the test with a message instead of hanging it.
+const testDeadline = 30 * time.Second
+
+// eventually polls cond until it holds, failing the test past the deadline.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(testDeadline); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s", what, testDeadline)
+		}
+	}
+}
+
 // TestEnsureInterrupted cancels Ensure while kind's Create (which takes no
 // context) is still working; Ensure returns at once, and the next Ensure
 // removes the unfinished cluster before creating it again.
@@ -167,11 +201,14 @@ func TestEnsureInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { _, err := m.Ensure(ctx, want, false); done <- err }()
-	for !slices.Contains(f.Calls(), "create devstack") {
-		time.Sleep(time.Millisecond)
-	}
+	eventually(t, "kind's Create is called", func() bool { return slices.Contains(f.Calls(), "create devstack") })
 	cancel()
-	err := <-done // Create is still held by the gate here
+	var err error
+	select {
+	case err = <-done: // Create is still held by the gate here
+	case <-time.After(testDeadline):
+		t.Fatalf("Ensure did not return within %s of the cancel", testDeadline)
+	}
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted ensure: %v, want context.Canceled", err)
 	}
@@ -180,12 +217,7 @@ func TestEnsureInterrupted(t *testing.T) {
 	}
 	n := len(rec.Events())
 	close(f.gate) // kind finishes behind our back, leaving containers
-	for {
-		if ns, _ := f.ListNodes("devstack"); len(ns) > 0 {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+	eventually(t, "kind leaves containers", func() bool { ns, _ := f.ListNodes("devstack"); return len(ns) > 0 })
 	if got := len(rec.Events()); got != n {
 		t.Errorf("%d events arrived after Ensure returned", got-n)
 	}

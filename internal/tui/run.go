@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -33,7 +31,14 @@ type Options struct {
 	Now func() time.Time
 	// ProgramOptions are added to the bubbletea program's (tests).
 	ProgramOptions []tea.ProgramOption
+	// Interrupts are the process's Ctrl-C and SIGTERM while the live view
+	// owns the terminal (Run): the first cancels the work, the second quits
+	// at once, restoring the terminal. The caller owns the signals.
+	Interrupts <-chan struct{}
 }
+
+// CancellingNotice is what every mode says on a first Ctrl-C.
+const CancellingNotice = "cancelling; press Ctrl-C again to stop now"
 
 // Result is the outcome of a run under a view.
 type Result struct {
@@ -61,7 +66,7 @@ func envAllowsView(getenv func(string) string) bool {
 }
 
 // Run runs work under the interactive view on opts.In and opts.Out, then
-// prints the summary below the final view. q, Ctrl-C, SIGINT and SIGTERM
+// prints the summary below the final view. q, Ctrl-C and opts.Interrupts
 // cancel the work's context and the view waits for the work to return, so
 // the installs it ran stop cleanly; pressing q again quits without waiting.
 // It returns the work's error, or one wrapping ErrNotReady when the work
@@ -92,18 +97,15 @@ func Run(ctx context.Context, opts Options, work Work) (Result, error) {
 	}
 	p := tea.NewProgram(m, popts...)
 
-	// Signals are handled here rather than by bubbletea so that they cancel
-	// the work like q does instead of tearing the view down under it.
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
+	// Signals come through the caller rather than bubbletea so that they
+	// cancel the work like q does instead of tearing the view down under it.
 	stopSigs := make(chan struct{})
 	defer close(stopSigs)
 	go func() {
 		parentDone := parent.Done()
 		for {
 			select {
-			case <-sigs:
+			case <-opts.Interrupts:
 				p.Send(interruptMsg{})
 			case <-parentDone:
 				parentDone = nil

@@ -225,3 +225,40 @@ func TestRunParentCancel(t *testing.T) {
 		t.Errorf("err = %v, Cancelled = %v; want context.Canceled, true", err, res.Cancelled)
 	}
 }
+
+// TestRunInterrupts: the first interrupt cancels the work and the view
+// says how to stop now; the second quits at once, though the work has not
+// returned (it is stuck, as an install ignoring its context would be).
+func TestRunInterrupts(t *testing.T) {
+	interrupts := make(chan struct{})
+	var out syncBuffer
+	stuck := make(chan struct{})
+	defer close(stuck)
+	work := func(ctx context.Context, sink event.Sink) error {
+		sink.Emit(ev(0, "traefik", event.Running, ""))
+		interrupts <- struct{}{}
+		<-ctx.Done()
+		// The second comes once the view has shown the first.
+		for !strings.Contains(out.String(), CancellingNotice) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		interrupts <- struct{}{}
+		<-stuck
+		return ctx.Err()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := Run(ctx, Options{Plan: seedPlan(), In: strings.NewReader(""), Out: &out, Interrupts: interrupts}, work)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "quit before the running work stopped") {
+			t.Errorf("err = %v", err)
+		}
+	case <-ctx.Done():
+		t.Fatal("the second interrupt did not quit the view")
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -97,9 +96,7 @@ func Summarize(plan *stack.Plan, events []event.Event, total time.Duration) Summ
 			continue
 		}
 		if c, ok := plan.Component(u.name); ok {
-			for _, h := range c.Hosts {
-				s.URLs = append(s.URLs, hostURL(h, plan.Domain, plan.Cluster.HTTPPort))
-			}
+			s.URLs = append(s.URLs, plan.ComponentURLs(c)...)
 			if c.Credentials != "" {
 				s.Credentials = append(s.Credentials, Credential{c.Name, clean(c.Credentials)})
 			}
@@ -110,21 +107,6 @@ func Summarize(plan *stack.Plan, events []event.Event, total time.Duration) Summ
 			Duration: u.duration(t.last), Message: clean(u.message), Warning: clean(u.warning)})
 	}
 	return s
-}
-
-// hostURL makes a browsable URL of an ingress host, resolving the host
-// forms of the stack schema in case the plan kept them.
-func hostURL(host, domain string, port int) string {
-	if domain != "" {
-		host = strings.ReplaceAll(host, "${domain}", domain)
-		if !strings.Contains(host, ".") {
-			host += "." + domain
-		}
-	}
-	if port != 0 && port != 80 {
-		host += ":" + strconv.Itoa(port)
-	}
-	return "http://" + host
 }
 
 // WriteSummary writes s for people: a table of components, the problems of

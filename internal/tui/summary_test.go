@@ -88,22 +88,3 @@ func TestWriteSummary(t *testing.T) {
 		})
 	}
 }
-
-func TestHostURL(t *testing.T) {
-	cases := []struct {
-		host, domain string
-		port         int
-		want         string
-	}{
-		{"grafana.local", "local", 80, "http://grafana.local"},
-		{"grafana", "local", 0, "http://grafana.local"},
-		{"grafana.${domain}", "dev.test", 0, "http://grafana.dev.test"},
-		{"grafana.local", "local", 8080, "http://grafana.local:8080"},
-		{"grafana.local", "", 0, "http://grafana.local"},
-	}
-	for _, tc := range cases {
-		if got := hostURL(tc.host, tc.domain, tc.port); got != tc.want {
-			t.Errorf("hostURL(%q, %q, %d) = %q, want %q", tc.host, tc.domain, tc.port, got, tc.want)
-		}
-	}
-}

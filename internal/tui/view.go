@@ -140,7 +140,8 @@ func (m *model) footer(w int) []string {
 	k := m.st.key.Render
 	text := k("q") + " cancel · " + k("l") + " log · " + k("?") + " help · " + k("↑↓") + " scroll"
 	if m.cancelling {
-		text = m.st.warn.Render("cancelling: waiting for running installs to stop") + " · " + k("q") + " again quits now"
+		// The same words as the plain and JSON modes print on a first Ctrl-C.
+		text = m.st.warn.Render(CancellingNotice)
 	}
 	return []string{truncate(text, w)}
 }

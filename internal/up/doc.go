@@ -3,7 +3,9 @@
 // through the same event sink. The command line, the terminal view and the
 // end-to-end tests all drive this flow; there is no second path.
 //
-// The steps are small interfaces declared here and implemented by the
-// doctor, kind, dns and helm packages, so the flow is tested with fakes
-// and each package is tested against the real thing on its own.
+// The steps are small interfaces declared here and implemented by
+// internal/preflight (the machine checks), internal/kind (the cluster),
+// internal/hostdns (the DNS phase) and internal/helm (the installs), so the
+// flow is tested with fakes and each package is tested against the real
+// thing on its own.
 package up

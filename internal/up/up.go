@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/devstack-dev/devstack/internal/dag"
@@ -15,6 +16,9 @@ import (
 type Target struct {
 	Kubeconfig string
 	Context    string
+	// ReadySince maps node names to when they last started; pod statuses
+	// written before are stale (helm.Options.ReadySince).
+	ReadySince map[string]time.Time
 }
 
 // Preflight checks the machine before anything is created; it returns an
@@ -61,7 +65,15 @@ type PhaseError struct {
 	Err   error
 }
 
-func (e *PhaseError) Error() string { return fmt.Sprintf("%s: %v", e.Phase, e.Err) }
+func (e *PhaseError) Error() string {
+	// The installs' error names each component that failed: "install: "
+	// in front would only say again where it happened.
+	var run *dag.RunError
+	if errors.As(e.Err, &run) {
+		return e.Err.Error()
+	}
+	return fmt.Sprintf("%s: %v", e.Phase, e.Err)
+}
 func (e *PhaseError) Unwrap() error { return e.Err }
 
 // Run executes the flow. The report is nil when the flow stopped before
@@ -114,7 +126,7 @@ func (r *Runner) Run(ctx context.Context) (*dag.Report, error) {
 	if err := phase("connect", func() (err error) { inst, err = r.NewInstaller(ctx, target); return err }); err != nil {
 		return nil, err
 	}
-	g, err := Graph(r.Plan)
+	g, err := r.Plan.Graph()
 	if err != nil {
 		return nil, err
 	}
@@ -123,20 +135,12 @@ func (r *Runner) Run(ctx context.Context) (*dag.Report, error) {
 	installErr := phase("install", func() error {
 		report = dag.Run(ctx, g, func(ctx context.Context, name string) (dag.Outcome, error) {
 			c, _ := r.Plan.Component(name)
-			return inst.Apply(ctx, c)
+			out, err := inst.Apply(ctx, c)
+			return out, unprefixed(name, err)
 		}, dag.Options{Parallel: r.Parallel, Sink: sink, Weight: func(n string) float64 { return estimates[n] }})
 		return report.Err()
 	})
 	return report, errors.Join(installErr, dnsErr)
-}
-
-// Graph is the plan's dependency graph.
-func Graph(p *stack.Plan) (*dag.Graph, error) {
-	nodes := make([]dag.Node, 0, len(p.Components))
-	for _, c := range p.Components {
-		nodes = append(nodes, dag.Node{Name: c.Name, Deps: c.DependsOn})
-	}
-	return dag.New(nodes)
 }
 
 func estimates(p *stack.Plan) map[string]float64 {
@@ -145,4 +149,23 @@ func estimates(p *stack.Plan) map[string]float64 {
 		out[c.Name] = float64(c.EstimatedSeconds) + 1
 	}
 	return out
+}
+
+// componentError is a component's error whose message already began with
+// the component's name ("postgresql: not ready..."): the scheduler's report
+// names the component itself ("postgresql failed: ..."), so the message
+// keeps the name once.
+type componentError struct {
+	name string
+	err  error
+}
+
+func (e *componentError) Error() string { return strings.TrimPrefix(e.err.Error(), e.name+": ") }
+func (e *componentError) Unwrap() error { return e.err }
+
+func unprefixed(name string, err error) error {
+	if err == nil || !strings.HasPrefix(err.Error(), name+": ") {
+		return err
+	}
+	return &componentError{name: name, err: err}
 }

@@ -3,6 +3,7 @@ package up
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -30,6 +31,8 @@ type fakes struct {
 	cluErr    error
 	dnsErr    error
 	failApply string
+	// absent names a component that has no release to uninstall.
+	absent string
 }
 
 func (f *fakes) note(s string) { f.mu.Lock(); f.calls = append(f.calls, s); f.mu.Unlock() }
@@ -50,14 +53,15 @@ func (r fakeResolver) Ensure(_ context.Context, _ *stack.Plan, t Target) error {
 func (f *fakes) Apply(_ context.Context, c stack.Planned) (dag.Outcome, error) {
 	f.note("apply:" + c.Name)
 	if c.Name == f.failApply {
-		return dag.Outcome{}, errors.New("deployment/" + c.Name + " 0/1 ready: CrashLoopBackOff")
+		// The way the Helm installer words it: the component's name first.
+		return dag.Outcome{}, fmt.Errorf("%s: not ready: %w", c.Name, errors.New("deployment/"+c.Name+" 0/1 ready: CrashLoopBackOff"))
 	}
 	return dag.Outcome{Message: "installed"}, nil
 }
 
-func (f *fakes) Uninstall(_ context.Context, c stack.Planned) error {
+func (f *fakes) Uninstall(_ context.Context, c stack.Planned) (bool, error) {
 	f.note("uninstall:" + c.Name)
-	return nil
+	return c.Name != f.absent, nil
 }
 
 func (f *fakes) runner(rec event.Sink) *Runner {
@@ -122,8 +126,10 @@ func TestRunDNSFailureStillInstalls(t *testing.T) {
 func TestRunInstallFailure(t *testing.T) {
 	f := &fakes{failApply: "db"}
 	rep, err := f.runner(nil).Run(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "db failed: deployment/db 0/1 ready: CrashLoopBackOff") {
-		t.Fatalf("err %v", err)
+	// The component is named once, the phase not at all: the message is
+	// what the user reads after "Error:".
+	if err == nil || err.Error() != "db failed: not ready: deployment/db 0/1 ready: CrashLoopBackOff; blocked: app" {
+		t.Fatalf("err %q", err)
 	}
 	if rep.Get("app").State != event.Blocked || rep.Get("ingress").State != event.Succeeded {
 		t.Fatalf("app %s ingress %s", rep.Get("app").State, rep.Get("ingress").State)
@@ -138,9 +144,17 @@ func TestRemoveReverseOrderByTier(t *testing.T) {
 	if got := strings.Join(f.calls, " "); got != "uninstall:app uninstall:db" {
 		t.Fatalf("apps tier: %s", got)
 	}
-	f = &fakes{}
-	if _, err := Remove(context.Background(), testPlan(), "", f, nil, 1); err != nil {
+	f = &fakes{absent: "ingress"}
+	rep, err := Remove(context.Background(), testPlan(), "", f, nil, 1)
+	if err != nil {
 		t.Fatal(err)
+	}
+	// A release that did not exist is not reported as uninstalled.
+	if r := rep.Get("ingress"); r.State != event.Skipped || r.Message != "not installed" {
+		t.Errorf("absent ingress: %s %q, want skipped, not installed", r.State, r.Message)
+	}
+	if r := rep.Get("db"); r.State != event.Succeeded || r.Message != "uninstalled" {
+		t.Errorf("db: %s %q, want succeeded, uninstalled", r.State, r.Message)
 	}
 	pos := map[string]int{}
 	for i, c := range f.calls {

@@ -200,7 +200,9 @@ func TestIntegrationEndToEnd(t *testing.T) {
 		t.Fatalf("up after down: %v", err)
 	}
 	p.add("up after down", time.Since(start))
-	checkEcho(ctx, t, statusJSON(ctx, t, c, "e2e"), stateDir, echoHost, port)
+	// Right after up returns, the service answers: no retry (issue 11.1:
+	// stale Ready conditions from before the stop no longer count).
+	checkEchoNow(ctx, t, statusJSON(ctx, t, c, "e2e"), stateDir, echoHost, port)
 
 	// reset leaves nothing behind.
 	pid := devdns.ReadStatus(stateDir).PID
@@ -264,6 +266,26 @@ func checkEcho(ctx context.Context, t *testing.T, status map[string]any, stateDi
 		t.Fatalf("unexpected echo reply %+v", reply)
 	}
 	t.Logf("echo pod %s answered for http://%s:%d/e2e", reply.Pod, host, port)
+}
+
+// checkEchoNow is checkEcho with one attempt: when up says ready, the
+// echo service answers through the ingress at once.
+func checkEchoNow(ctx context.Context, t *testing.T, status map[string]any, stateDir, host string, port int) {
+	t.Helper()
+	ip, err := resolve(ctx, resolverAddr(status, stateDir), host)
+	if err != nil {
+		t.Fatalf("resolving %s: %v", host, err)
+	}
+	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	reply, err := getEcho(rctx, ip, port, host, "/e2e")
+	if err != nil {
+		t.Fatalf("right after up, echo through the ingress did not answer on the first request: %v", err)
+	}
+	if reply.Service != "echo" || reply.Pod == "" {
+		t.Fatalf("unexpected echo reply %+v", reply)
+	}
+	t.Logf("right after up, echo pod %s answered the first request", reply.Pod)
 }
 
 func checkReset(ctx context.Context, t *testing.T, name, domain, stateDir string, resolverPID int) {
