@@ -22,13 +22,13 @@ func TestLintCommand(t *testing.T) {
 		`ingress class "nginx" is not the plan's`,
 		"good (app 0.3.0): ok",
 		"registry.example/app:latest (latest)",
-		"3 ok, 1 with warnings, 8 with errors: 8 errors, 2 warnings.",
+		"3 ok, 3 with warnings, 9 with errors: 9 errors, 4 warnings.",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
-	if !strings.Contains(errOut, "lint found 8 errors") {
+	if !strings.Contains(errOut, "lint found 9 errors") {
 		t.Errorf("stderr %q", errOut)
 	}
 
@@ -55,7 +55,7 @@ func TestLintCommand(t *testing.T) {
 			t.Errorf("unread with --set: %+v", c.Findings)
 		}
 	}
-	if rep.Errors != 8 {
+	if rep.Errors != 9 {
 		t.Errorf("json: %d errors", rep.Errors)
 	}
 

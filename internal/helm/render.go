@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/chart"
@@ -129,6 +131,11 @@ type Rendered struct {
 	Objects []Object
 	// Notes is the rendered NOTES.txt; it installs nothing.
 	Notes string
+	// MissingDependencies are subcharts that Chart.yaml declares and the
+	// values enable but that the chart does not contain ("grafana" or
+	// "kube-prometheus-stack.grafana" for a subchart's own): Helm's
+	// install action renders without them, silently.
+	MissingDependencies []string
 }
 
 // Render renders component c with its plan values (the component's values
@@ -141,7 +148,15 @@ func (r *Renderer) Render(ctx context.Context, c stack.Planned, caps Capabilitie
 // RenderValues renders component c with values instead of its own (lint
 // renders variants of a component's values).
 func (r *Renderer) RenderValues(ctx context.Context, c stack.Planned, values map[string]any, caps Capabilities) (*Rendered, error) {
-	ch, err := r.charts.loadChart(ctx, c)
+	kv, err := chartutil.ParseKubeVersion(caps.KubeVersion)
+	if err != nil {
+		return nil, fmt.Errorf("kubernetes version %q: %w", caps.KubeVersion, err)
+	}
+	// Helm drops the disabled subcharts, then installs the CRDs of the
+	// remaining charts' crds/, then renders. The install action does the
+	// first step itself on the chart it is given, and it modifies that
+	// chart, so this first pass runs on a chart of its own.
+	probe, err := r.charts.loadChart(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -149,15 +164,22 @@ func (r *Renderer) RenderValues(ctx context.Context, c stack.Planned, values map
 	if err != nil {
 		return nil, err
 	}
-	kv, err := chartutil.ParseKubeVersion(caps.KubeVersion)
-	if err != nil {
-		return nil, fmt.Errorf("kubernetes version %q: %w", caps.KubeVersion, err)
+	if err := chartutil.ProcessDependenciesWithMerge(probe, vals); err != nil {
+		return nil, fmt.Errorf("chart %s %s: %w", probe.Metadata.Name, probe.Metadata.Version, err)
 	}
-	crds, err := crdObjects(ch)
+	crds, err := crdObjects(probe)
 	if err != nil {
 		return nil, err
 	}
 	apis := append(append([]string(nil), caps.APIVersions...), ProvidedAPIs(crds)...)
+
+	ch, err := r.charts.loadChart(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	if vals, err = normalizeValues(values); err != nil {
+		return nil, err
+	}
 
 	i := action.NewInstall(&action.Configuration{Log: func(string, ...any) {}})
 	i.ClientOnly, i.DryRun, i.DryRunOption, i.Replace = true, true, "client", true
@@ -168,7 +190,7 @@ func (r *Renderer) RenderValues(ctx context.Context, c stack.Planned, values map
 		return nil, fmt.Errorf("rendering chart %s %s: %w", ch.Metadata.Name, ch.Metadata.Version, err)
 	}
 	out := &Rendered{Component: c.Name, Namespace: namespaceOf(c), Chart: ch.Metadata.Name,
-		Version: ch.Metadata.Version, Notes: rel.Info.Notes}
+		Version: ch.Metadata.Version, Notes: rel.Info.Notes, MissingDependencies: missingDependencies(probe, "")}
 	out.Objects = append(out.Objects, crds...)
 	objs, err := splitManifest(rel.Manifest)
 	if err != nil {
@@ -194,6 +216,45 @@ func (r *Renderer) RenderValues(ctx context.Context, c stack.Planned, values map
 	return out, nil
 }
 
+// missingDependencies lists the enabled dependencies of a processed chart
+// (chartutil.ProcessDependencies leaves only those in its metadata) that
+// it does not contain, prefixed with the path of the subchart.
+func missingDependencies(ch *chart.Chart, path string) []string {
+	var out []string
+	have := map[string]*chart.Chart{}
+	for _, d := range ch.Dependencies() {
+		have[d.Name()] = d
+	}
+	for _, d := range ch.Metadata.Dependencies {
+		if d == nil || !d.Enabled {
+			continue
+		}
+		if _, ok := have[d.Name]; !ok {
+			out = append(out, path+d.Name)
+		}
+	}
+	for _, d := range ch.Dependencies() {
+		out = append(out, missingDependencies(d, path+d.Name()+".")...)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// DefaultValues returns the values the chart renders with when the plan
+// sets none: its own defaults and its subcharts' under their names,
+// coalesced as Helm does before it merges the plan's values over them.
+func (r *Renderer) DefaultValues(ctx context.Context, c stack.Planned) (map[string]any, error) {
+	ch, err := r.charts.loadChart(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	v, err := chartutil.CoalesceValues(ch, map[string]any{})
+	if err != nil {
+		return nil, fmt.Errorf("chart %s %s: default values: %w", ch.Metadata.Name, ch.Metadata.Version, err)
+	}
+	return normalizeValues(v)
+}
+
 // runByUp reports whether an install or an upgrade runs the hook.
 func runByUp(h *release.Hook) bool {
 	for _, e := range h.Events {
@@ -205,8 +266,8 @@ func runByUp(h *release.Hook) bool {
 	return false
 }
 
-// crdObjects parses the CRDs of the chart's and its subcharts' crds/
-// directories. Like Helm, it takes them whatever the subcharts' conditions.
+// crdObjects parses the CRDs of the crds/ directories of the chart and of
+// the subcharts it still has (the disabled ones are dropped first).
 func crdObjects(ch *chart.Chart) ([]Object, error) {
 	var out []Object
 	for _, crd := range ch.CRDObjects() {
@@ -328,32 +389,56 @@ type PlanRender struct {
 	Err      error
 }
 
-// RenderPlan renders every component of the plan in its order, each with
-// the capabilities the cluster has when `up` installs it: the Kubernetes
-// version of the plan's node image, and
-// the API versions that the CRDs and APIServices rendered by its
-// dependencies, transitively, provide. A component that fails to render
+// RenderPlan renders every component of the plan, each with the
+// capabilities the cluster has when `up` installs it: the Kubernetes
+// version of the plan's node image, and the API versions that the CRDs and
+// APIServices rendered by its dependencies, transitively, provide. A
+// component renders as soon as its dependencies have, up to GOMAXPROCS at
+// once; the result is in plan order. A component that fails to render
 // provides nothing; the others are still rendered.
 func (r *Renderer) RenderPlan(ctx context.Context, p *stack.Plan) ([]PlanRender, error) {
 	kv := PlanKubeVersion(p)
 	if kv == "" {
 		return nil, fmt.Errorf("no Kubernetes version to render with: the tag of node image %q names none", p.Cluster.NodeImage)
 	}
-	provides := map[string][]string{}
-	out := make([]PlanRender, 0, len(p.Components))
+	out := make([]PlanRender, len(p.Components))
+	done := map[string]chan struct{}{}
 	for _, c := range p.Components {
-		if err := ctx.Err(); err != nil {
-			return out, err
-		}
-		caps := Capabilities{KubeVersion: kv, APIVersions: dependencyAPIs(p, c.Name, provides)}
-		pr := PlanRender{Component: c, Capabilities: caps}
-		pr.Rendered, pr.Err = r.Render(ctx, c, caps)
-		if pr.Err == nil {
-			provides[c.Name] = ProvidedAPIs(pr.Rendered.Objects)
-		}
-		out = append(out, pr)
+		done[c.Name] = make(chan struct{})
 	}
-	return out, nil
+	var mu sync.Mutex
+	provides := map[string][]string{}
+	slots := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, c := range p.Components {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(done[c.Name])
+			for _, d := range c.DependsOn {
+				if ch, ok := done[d]; ok {
+					<-ch
+				}
+			}
+			mu.Lock()
+			caps := Capabilities{KubeVersion: kv, APIVersions: dependencyAPIs(p, c.Name, provides)}
+			mu.Unlock()
+			pr := PlanRender{Component: c, Capabilities: caps}
+			slots <- struct{}{}
+			if pr.Err = ctx.Err(); pr.Err == nil {
+				pr.Rendered, pr.Err = r.Render(ctx, c, caps)
+			}
+			<-slots
+			if pr.Err == nil {
+				mu.Lock()
+				provides[c.Name] = ProvidedAPIs(pr.Rendered.Objects)
+				mu.Unlock()
+			}
+			out[i] = pr
+		}()
+	}
+	wg.Wait()
+	return out, ctx.Err()
 }
 
 // dependencyAPIs unions what the transitive dependencies of name provide.

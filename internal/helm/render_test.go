@@ -214,3 +214,86 @@ func TestRenderPlanKubeVersion(t *testing.T) {
 		t.Errorf("plan's node image: %q", got)
 	}
 }
+
+func TestRenderProvidedAPIs(t *testing.T) {
+	objs, err := splitManifest(`---
+# Source: x/templates/crd.yaml
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: things.example.dev}
+spec:
+  group: example.dev
+  names: {kind: Thing}
+  versions:
+    - {name: v2, served: true}
+    - {name: v1, served: false}
+---
+# Source: x/templates/old-crd.yaml
+apiVersion: apiextensions.k8s.io/v1beta1
+kind: CustomResourceDefinition
+metadata: {name: olds.example.dev}
+spec:
+  group: old.example.dev
+  version: v1alpha1
+  names: {kind: Old}
+---
+# Source: x/templates/apiservice.yaml
+apiVersion: apiregistration.k8s.io/v1
+kind: APIService
+metadata: {name: v1beta1.metrics.k8s.io}
+spec: {group: metrics.k8s.io, version: v1beta1}
+---
+# Source: x/templates/cm.yaml
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: not-an-api}
+---
+# Source: x/templates/empty.yaml
+# nothing but a comment
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(objs) != 4 || objs[0].Template != "x/templates/crd.yaml" {
+		t.Fatalf("objects %d, first from %q", len(objs), objs[0].Template)
+	}
+	want := []string{"example.dev/v2", "example.dev/v2/Thing", "metrics.k8s.io/v1beta1", "old.example.dev/v1alpha1", "old.example.dev/v1alpha1/Old"}
+	if got := ProvidedAPIs(objs); !slices.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
+// A disabled subchart's crds/ are not installed, so they gate nothing; an
+// enabled dependency the chart lacks is reported.
+func TestRenderSubchartConditions(t *testing.T) {
+	r := newTestRenderer(t, RenderOptions{})
+	c := stack.Planned{Component: stack.Component{Name: "parent", Namespace: "apps", Chart: &stack.Chart{Path: "parent", Embedded: true}}}
+	caps := Capabilities{KubeVersion: "v1.37.0"}
+	off, err := r.Render(context.Background(), c, caps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := refs(off); len(got) != 0 {
+		t.Errorf("sub disabled: rendered %v, want nothing", got)
+	}
+	if !slices.Equal(off.MissingDependencies, []string{"absent"}) {
+		t.Errorf("missing %v, want [absent]", off.MissingDependencies)
+	}
+	on, err := r.RenderValues(context.Background(), c, map[string]any{"sub": map[string]any{"enabled": true}, "absent": map[string]any{"enabled": false}}, caps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := refs(on), []string{"CustomResourceDefinition things.example.dev", "Thing parent"}; !slices.Equal(got, want) {
+		t.Errorf("sub enabled: rendered %v, want %v", got, want)
+	}
+	if len(on.MissingDependencies) != 0 {
+		t.Errorf("missing %v with absent disabled", on.MissingDependencies)
+	}
+	def, err := r.DefaultValues(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sub, _ := def["sub"].(map[string]any); sub["enabled"] != false || sub["greeting"] != "hello" {
+		t.Errorf("default values %v: want the subchart's under its name", def)
+	}
+}

@@ -22,6 +22,7 @@ import (
 type Renderer interface {
 	RenderPlan(ctx context.Context, p *stack.Plan) ([]helm.PlanRender, error)
 	RenderValues(ctx context.Context, c stack.Planned, values map[string]any, caps helm.Capabilities) (*helm.Rendered, error)
+	DefaultValues(ctx context.Context, c stack.Planned) (map[string]any, error)
 }
 
 // Severity says whether a finding fails the lint.
@@ -143,6 +144,10 @@ func Run(ctx context.Context, p *stack.Plan, opts Options) (*Report, error) {
 			c.Findings = append(c.Findings, Finding{Severity: Error, Check: CheckRender, Message: pr.Err.Error()})
 		} else {
 			c.Chart = pr.Rendered.Chart + " " + pr.Rendered.Version
+			for _, d := range pr.Rendered.MissingDependencies {
+				c.Findings = append(c.Findings, Finding{Severity: Error, Check: CheckRender, Field: "dependencies",
+					Message: fmt.Sprintf("the chart declares subchart %s and the values enable it, but the chart does not contain it: nothing of it is installed", d)})
+			}
 			c.Findings = append(c.Findings, checkIngresses(pr, ing)...)
 			c.Findings = append(c.Findings, checkMonitors(pr, world)...)
 		}

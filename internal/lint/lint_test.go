@@ -21,7 +21,7 @@ func (offline) RoundTrip(req *http.Request) (*http.Response, error) {
 	return nil, errors.New("offline test: " + req.URL.String())
 }
 
-func newRenderer(t *testing.T) *helm.Renderer {
+func newRenderer(t testing.TB) *helm.Renderer {
 	t.Helper()
 	r, err := helm.NewRenderer(helm.RenderOptions{ChartFS: profiles.FS, CacheDir: t.TempDir(), HTTPClient: &http.Client{Transport: offline{}}})
 	if err != nil {
@@ -65,6 +65,9 @@ func TestLintFindsEachDefect(t *testing.T) {
 		"wronghost":       {"error ingress spec.rules[0].host", "warning ingress hosts"},
 		"lostmonitor":     {"error monitor spec.selector"},
 		"wrongport":       {"error monitor spec.endpoints[0].port"},
+		"redundant":       {"warning values mode"},
+		"operated":        {"warning monitor spec.selector"},
+		"incomplete":      {"error render dependencies"},
 	}
 	got := map[string][]string{}
 	for _, c := range rep.Components {
@@ -84,7 +87,7 @@ func TestLintFindsEachDefect(t *testing.T) {
 			}
 		}
 	}
-	if rep.Errors != 8 || rep.Warnings != 2 || !rep.Failed() {
+	if rep.Errors != 9 || rep.Warnings != 4 || !rep.Failed() {
 		t.Errorf("%d errors, %d warnings", rep.Errors, rep.Warnings)
 	}
 
@@ -102,6 +105,9 @@ func TestLintFindsEachDefect(t *testing.T) {
 		"wronghost":   `host "elsewhere.lint.test" is not among the component's hosts [wronghost.lint.test]`,
 		"lostmonitor": "selector app=nobody matches no Service in namespace apps",
 		"wrongport":   `port "prometheus" is not a named port of the selected Service apps/wrongport`,
+		"redundant":   `set to "standard", the default of app 0.3.0, and no other value tried changes the output`,
+		"operated":    "the operator of Database apps/operated-db may create it",
+		"incomplete":  "the chart declares subchart helper",
 	} {
 		if msg := byName[name].Findings[0].Message; !strings.Contains(msg, wantMsg) {
 			t.Errorf("%s: message %q, want it to say %q", name, msg, wantMsg)
@@ -206,5 +212,18 @@ func TestLintE2EProfile(t *testing.T) {
 	sort.Strings(names)
 	if want := []string{"crd-consumer", "crd-provider", "echo", "ingress"}; !reflect.DeepEqual(names, want) {
 		t.Errorf("components %v, want %v", names, want)
+	}
+}
+
+// A cancelled lint stops and says so; it reports no key as unread.
+func TestLintCancelled(t *testing.T) {
+	p, err := stack.Load(stack.Options{FS: profiles.FS, Profile: "testdata/profiles/defects.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if rep, err := Run(ctx, p, Options{Renderer: newRenderer(t)}); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled lint: report %v, error %v", rep, err)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes/scheme"
 
 	"github.com/devstack-dev/devstack/internal/helm"
 	"github.com/devstack-dev/devstack/internal/images"
@@ -152,10 +154,14 @@ func checkMonitors(pr helm.PlanRender, w *world) []Finding {
 			if nsAny {
 				where = "any namespace"
 			}
-			msg := fmt.Sprintf("selector %s matches no %s in %s", sel, mk.selects, where)
-			if !nsAny && len(nsNames) == 1 && nsNames[0] == r.Namespace {
+			msg := fmt.Sprintf("selector %s matches no %s in %s", selectorString(sel), mk.selects, where)
+			operated := operatedResources(pr, nsAny, nsNames)
+			switch {
+			case len(operated) > 0:
+				add(Warning, "spec.selector", fmt.Sprintf("%s that the plan renders; the operator of %s may create it", msg, strings.Join(operated, ", ")))
+			case !nsAny && len(nsNames) == 1 && nsNames[0] == r.Namespace:
 				add(Error, "spec.selector", msg+" of the release or the plan: Prometheus scrapes nothing")
-			} else {
+			default:
 				add(Warning, "spec.selector", msg+" that the plan renders or kind runs (something the cluster creates later may match)")
 			}
 			continue
@@ -163,6 +169,32 @@ func checkMonitors(pr helm.PlanRender, w *world) []Finding {
 		found = append(found, checkMonitorPorts(o, refOf(o, r), mk.endpoints, matched)...)
 	}
 	return found
+}
+
+// operatedResources lists the release's custom resources (of no built-in
+// API group) in the monitor's namespaces, monitors aside: their operators
+// create pods and Services that no chart renders (a CNPG Cluster's
+// instances, a FluxInstance's controllers).
+func operatedResources(pr helm.PlanRender, nsAny bool, nsNames []string) []string {
+	var out []string
+	for _, o := range pr.Rendered.Objects {
+		u := o.Object
+		gv, err := schema.ParseGroupVersion(u.GetAPIVersion())
+		if err != nil || gv.Group == "monitoring.coreos.com" || scheme.Scheme.IsGroupRegistered(gv.Group) {
+			continue
+		}
+		if ns := namespaceOf(o, pr.Rendered); nsAny || slices.Contains(nsNames, ns) {
+			out = append(out, refOf(o, pr.Rendered))
+		}
+	}
+	return out
+}
+
+func selectorString(sel labels.Selector) string {
+	if sel.Empty() {
+		return "{} (everything)"
+	}
+	return sel.String()
 }
 
 // checkMonitorPorts: an endpoint that names a port must find it on some

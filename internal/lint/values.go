@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
@@ -20,6 +21,11 @@ import (
 // it does. Every leaf of the values is tried (lists and empty maps are
 // leaves); each costs one render, two when its value is the default.
 //
+// A key whose value is the chart's own default, and that no variant
+// changes, is a warning, not an error: it may be read only for other
+// values (a type "postgresql" that only "postgis" changes), so it is
+// redundant here rather than unread.
+//
 // The comparison ignores what differs between two renders of the same
 // values (random passwords, generated certificates): those lines are
 // masked. NOTES.txt is not compared: it installs nothing.
@@ -27,6 +33,7 @@ import (
 // The cost is bounded by Options.MaxRenders per component; the keys
 // beyond it are reported as not checked, never as unread.
 
+// valuesResult is the values check of one component.
 type valuesResult struct {
 	findings []Finding
 	keys     int
@@ -153,17 +160,17 @@ func deepCopy(values map[string]any) map[string]any {
 
 // valuesJob is the values check of one component.
 type valuesJob struct {
-	pr     helm.PlanRender
-	values map[string]any
-	base   *fingerprint
-	keys   []leaf
-	budget int
+	pr       helm.PlanRender
+	values   map[string]any
+	defaults map[string]any
+	base     *fingerprint
+	keys     []leaf
+	budget   int
 
 	mu      sync.Mutex
 	renders int
 	unread  []leaf
 	skipped []leaf
-	err     error
 }
 
 // render renders a variant within the job's budget; ok is false once the
@@ -185,6 +192,9 @@ func (j *valuesJob) render(ctx context.Context, r Renderer, values map[string]an
 
 // check decides whether key l is read.
 func (j *valuesJob) check(ctx context.Context, r Renderer, l leaf) {
+	if ctx.Err() != nil {
+		return
+	}
 	for _, variant := range []func(map[string]any, leaf) map[string]any{without, changed} {
 		fp, renderErr, ok := j.render(ctx, r, variant(j.values, l))
 		if !ok {
@@ -194,10 +204,7 @@ func (j *valuesJob) check(ctx context.Context, r Renderer, l leaf) {
 			return
 		}
 		if ctx.Err() != nil {
-			j.mu.Lock()
-			j.err = ctx.Err()
-			j.mu.Unlock()
-			return
+			return // cancelled: the key is neither read nor unread
 		}
 		if renderErr != nil || !j.base.same(fp) {
 			return
@@ -223,6 +230,11 @@ func checkValues(ctx context.Context, renders []helm.PlanRender, opts Options) (
 		}
 		j := &valuesJob{pr: pr, values: deepCopy(pr.Component.Values), budget: opts.MaxRenders}
 		j.keys = leaves(j.values)
+		defaults, err := opts.Renderer.DefaultValues(ctx, pr.Component)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", pr.Component.Name, err)
+		}
+		j.defaults = deepCopy(defaults)
 		// A second render of the same values finds what is not
 		// deterministic; it counts against the budget.
 		again, err, _ := j.render(ctx, opts.Renderer, j.values)
@@ -248,6 +260,9 @@ func checkValues(ctx context.Context, renders []helm.PlanRender, opts Options) (
 		}()
 	}
 	for _, t := range tasks {
+		if ctx.Err() != nil {
+			break
+		}
 		work <- t
 	}
 	close(work)
@@ -264,9 +279,16 @@ func checkValues(ctx context.Context, renders []helm.PlanRender, opts Options) (
 		res := valuesResult{keys: len(j.keys), renders: j.renders}
 		sort.Slice(j.unread, func(a, b int) bool { return j.unread[a].String() < j.unread[b].String() })
 		for _, l := range j.unread {
+			v := valueAt(j.values, l)
+			chart := j.pr.Rendered.Chart + " " + j.pr.Rendered.Version
+			if d, ok := lookup(j.defaults, l); ok && reflect.DeepEqual(d, v) {
+				res.findings = append(res.findings, Finding{Severity: Warning, Check: CheckValues, Object: "values", Field: l.String(),
+					Message: fmt.Sprintf("set to %s, the default of %s, and no other value tried changes the output: redundant here", brief(v), chart)})
+				continue
+			}
 			res.findings = append(res.findings, Finding{Severity: Error, Check: CheckValues, Object: "values", Field: l.String(),
-				Message: fmt.Sprintf("set to %s, but no template of %s %s reads it: the output is the same without it and with another value",
-					brief(valueAt(j.values, l)), j.pr.Rendered.Chart, j.pr.Rendered.Version)})
+				Message: fmt.Sprintf("set to %s, but no template of %s reads it: the output is the same without it and with another value",
+					brief(v), chart)})
 		}
 		if len(j.skipped) > 0 {
 			res.findings = append(res.findings, Finding{Severity: Warning, Check: CheckValues, Object: "values",
@@ -281,6 +303,21 @@ func checkValues(ctx context.Context, renders []helm.PlanRender, opts Options) (
 func firstLeaf(ls []leaf) string {
 	sort.Slice(ls, func(a, b int) bool { return ls[a].String() < ls[b].String() })
 	return ls[0].String()
+}
+
+// lookup returns the value at l, if values has it.
+func lookup(values map[string]any, l leaf) (any, bool) {
+	var v any = values
+	for _, k := range l {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if v, ok = m[k]; !ok {
+			return nil, false
+		}
+	}
+	return v, true
 }
 
 func valueAt(values map[string]any, l leaf) any {
