@@ -155,7 +155,6 @@ func TestDataCatalogDevDefaults(t *testing.T) {
 	}{
 		{"postgresql", "cluster.instances", float64(1)},
 		{"postgresql", "cluster.storage.size", "10Gi"},
-		{"postgresql", "backups.retentionPolicy", "7d"},
 		{"redis", "replicas", float64(1)},
 		{"redis", "sentinel.quorum", float64(1)},
 		{"redis", "redis.config.min-replicas-to-write", float64(0)},

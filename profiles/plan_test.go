@@ -157,7 +157,6 @@ func TestPlanN8nRunsAMaintainedRelease(t *testing.T) {
 			"externalPostgresql.host":                      "postgresql-rw.data.svc",
 			"externalPostgresql.existingSecret":            "postgresql-app",
 			"externalPostgresql.existingSecretPasswordKey": "password",
-			"externalRedis.host":                           "redis-haproxy.data.svc",
 			"main.extraEnvVars.N8N_CACHE_BACKEND":          "redis",
 			"main.extraEnvVars.N8N_SECURE_COOKIE":          "false",
 		} {

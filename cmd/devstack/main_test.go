@@ -184,7 +184,6 @@ func TestPlanProfilesCarryTheSeedTable(t *testing.T) {
 		{"kube-prometheus-stack", []string{"prometheus", "prometheusSpec", "retention"}, "7d", "30d"},
 		{"kube-prometheus-stack", []string{"prometheus", "prometheusSpec", "storageSpec", "volumeClaimTemplate", "spec", "resources", "requests", "storage"}, "20Gi", "50Gi"},
 		{"traefik", []string{"deployment", "replicas"}, 1.0, 3.0},
-		{"postgresql", []string{"backups", "retentionPolicy"}, "7d", "30d"},
 	}
 	for _, profile := range []string{"dev", "prod"} {
 		p := planOf(t, "--profile", profile)
