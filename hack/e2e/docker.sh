@@ -19,15 +19,19 @@ DOCKERD_LOG="${DEVSTACK_E2E_DOCKERD_LOG:-/var/log/devstack-e2e-dockerd.log}"
 PROBE_IMAGE="devstack-e2e/probe:latest"
 
 install_engine() {
-  if command -v dockerd >/dev/null; then
+  # curl: the lane's HTTPS checks verify the ingress's certificate with it.
+  local missing=()
+  command -v dockerd >/dev/null || missing+=(docker.io)
+  command -v curl >/dev/null || missing+=(curl ca-certificates)
+  if [[ ${#missing[@]} -eq 0 ]]; then
     return
   fi
-  need_root "installing docker.io"
-  log "installing docker.io from Debian"
+  need_root "installing ${missing[*]}"
+  log "installing ${missing[*]} from Debian"
   export DEBIAN_FRONTEND=noninteractive
-  if ! apt-get install -y --no-install-recommends docker.io >/dev/null; then
+  if ! apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null; then
     apt-get update >/dev/null
-    apt-get install -y --no-install-recommends docker.io >/dev/null
+    apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null
   fi
 }
 
