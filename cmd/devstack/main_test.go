@@ -15,8 +15,12 @@ import (
 // earlier up on this machine applied must not change what a test sees.
 func devstack(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	if _, ok := os.LookupEnv("DEVSTACK_STATE_DIR"); !ok {
-		t.Setenv("DEVSTACK_STATE_DIR", t.TempDir())
+	// State and the CA stay in the test's own directories, never the
+	// user's (up creates a CA on first use).
+	for _, v := range []string{"DEVSTACK_STATE_DIR", "DEVSTACK_CA_DIR"} {
+		if _, ok := os.LookupEnv(v); !ok {
+			t.Setenv(v, t.TempDir())
+		}
 	}
 	var out, errOut bytes.Buffer
 	code = run(context.Background(), args, strings.NewReader(""), &out, &errOut)

@@ -20,6 +20,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	"github.com/devstack-dev/devstack/internal/ca"
 	"github.com/devstack-dev/devstack/internal/dns/coredns"
 	"github.com/devstack-dev/devstack/internal/env"
 	"github.com/devstack-dev/devstack/internal/status"
@@ -76,6 +77,7 @@ func TestIntegrationUpContext(t *testing.T) {
 	t.Setenv("DEVSTACK_STATE_DIR", t.TempDir())
 	t.Setenv("DEVSTACK_CACHE_DIR", t.TempDir())
 	t.Setenv(env.EnvOSRoot, t.TempDir())
+	t.Setenv(ca.EnvDir, t.TempDir())
 	profile := writeProfile(t)
 	target := []string{"--profile", profile, "--context", c.Context, "--kubeconfig", c.Kubeconfig}
 
@@ -92,8 +94,9 @@ func TestIntegrationUpContext(t *testing.T) {
 			t.Errorf("first up did not install %s:\n%s", name, out)
 		}
 	}
-	if !strings.Contains(out, "http://app.local") {
-		t.Errorf("the summary lacks the URL:\n%s", out)
+	// The TLS step put the ingress certificate in place: https.
+	if !strings.Contains(out, "https://app.local") {
+		t.Errorf("the summary lacks the https URL:\n%s", out)
 	}
 
 	out, errOut, code = devstack(t, append([]string{"up", "--no-tui", "--no-dns"}, target...)...)

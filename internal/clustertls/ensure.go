@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/devstack-dev/devstack/internal/ca"
+	"github.com/devstack-dev/devstack/internal/stack"
 )
 
 // Names of what devstack creates.
@@ -143,7 +144,7 @@ func ensureIntermediate(ctx context.Context, kc kubernetes.Interface, c *ca.CA, 
 func ensureNamespace(ctx context.Context, kc kubernetes.Interface, ns string) error {
 	_, err := kc.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
-		_, err = kc.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{})
+		_, err = kc.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: map[string]string{stack.NamespaceCreatedLabel: "true"}}}, metav1.CreateOptions{})
 		if apierrors.IsAlreadyExists(err) {
 			err = nil
 		}

@@ -23,9 +23,10 @@ import (
 	"github.com/devstack-dev/devstack/internal/stack"
 )
 
-// LabelCreated marks the namespaces devstack created (ensureNamespace), so
-// that a reset offers to remove those and never one it found.
-const LabelCreated = "devstack.dev/created"
+// LabelCreated marks the namespaces devstack created (ensureNamespace, and
+// the TLS step that runs before the installs), so that a reset offers to
+// remove those and never one it found.
+const LabelCreated = stack.NamespaceCreatedLabel
 
 // The kinds of Leftover.
 const (

@@ -1,5 +1,10 @@
 package stack
 
+// NamespaceCreatedLabel marks a namespace devstack created (rather than
+// found): whichever step creates it first sets it, and reset --context
+// offers to remove only such namespaces.
+const NamespaceCreatedLabel = "devstack.dev/created"
+
 // APIVersion and Kind identify a devstack document.
 const (
 	APIVersion = "devstack.dev/v1alpha1"
