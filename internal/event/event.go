@@ -15,6 +15,8 @@ const (
 	SourceDNS       Source = "dns"
 	SourceComponent Source = "component"
 	SourceRun       Source = "run"
+	// SourceImages: the registries and the warming of their caches.
+	SourceImages Source = "images"
 )
 
 // State is the state a unit of work moved to.
