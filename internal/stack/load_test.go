@@ -177,3 +177,64 @@ func TestListProfiles(t *testing.T) {
 		t.Fatalf("%+v %v", got, err)
 	}
 }
+
+func TestImagesMergeAndReachThePlan(t *testing.T) {
+	op, _ := load(t, Options{}).Component("operator")
+	if want := []string{"ghcr.io/example/db:16.4-standard-trixie"}; !reflect.DeepEqual(op.Images, want) {
+		t.Fatalf("catalog images %v, want %v", op.Images, want)
+	}
+	// A later file's list replaces the catalog's, as every list does.
+	op, _ = load(t, Options{Files: []string{"testdata/user/valid-images.yaml"}}).Component("operator")
+	want := []string{
+		"ghcr.io/example/db:17.7-standard-trixie",
+		"docker.io/library/busybox@sha256:2e2a2a2e2a2a2e2a2a2e2a2a2e2a2a2e2a2a2e2a2a2e2a2a2e2a2a2e2a2a2e2a",
+	}
+	if !reflect.DeepEqual(op.Images, want) {
+		t.Fatalf("overlaid images %v, want %v", op.Images, want)
+	}
+}
+
+func TestImagesMustBePinned(t *testing.T) {
+	_, err := Load(Options{FS: testFS, Files: []string{"testdata/user/invalid-images.yaml"}})
+	var list ErrorList
+	if !errors.As(err, &list) {
+		t.Fatalf("err %T %v, want an ErrorList", err, err)
+	}
+	want := []string{
+		`invalid-images.yaml:7: components[operator].images[1]: image "ghcr.io/example/db" has no tag or digest`,
+		`invalid-images.yaml:8: components[operator].images[2]: image "ghcr.io/example/db:latest" is tagged latest`,
+		`invalid-images.yaml:9: components[operator].images[3]: invalid image reference "Not A Reference"`,
+	}
+	if len(list) != len(want) {
+		t.Fatalf("%d errors, want %d:\n%v", len(list), len(want), err)
+	}
+	for i, w := range want {
+		if !strings.Contains(list[i].Error(), w) {
+			t.Errorf("error %d:\n%v\nwant it to contain:\n%s", i, list[i], w)
+		}
+	}
+}
+
+func TestCheckImage(t *testing.T) {
+	cases := []struct {
+		ref  string
+		want string // "" when the reference is accepted
+	}{
+		{"ghcr.io/cloudnative-pg/postgresql:17.7-standard-trixie", ""},
+		{"scylladb/scylla:2025.1.5", ""},
+		{"quay.io/prometheus/prometheus:v3.8.0@sha256:2e2a2a2e2a2a2e2a2a2e2a2a2e2a2a2e2a2a2e2a2a2e2a2a2e2a2a2e2a2a2e2a", ""},
+		{"registry:5000/team/app@sha256:2e2a2a2e2a2a2e2a2a2e2a2a2e2a2a2e2a2a2e2a2a2e2a2a2e2a2a2e2a2a2e2a", ""},
+		{"busybox", "has no tag or digest"},
+		{"registry:5000/team/app", "has no tag or digest"},
+		{"busybox:latest", "is tagged latest"},
+		{"busybox:latest@sha256:2e2a2a2e2a2a2e2a2a2e2a2a2e2a2a2e2a2a2e2a2a2e2a2a2e2a2a2e2a2a2e2a", "is tagged latest"},
+		{"", "invalid image reference"},
+		{"Busybox:1.37", "invalid image reference"},
+	}
+	for _, tc := range cases {
+		got := checkImage(tc.ref)
+		if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+			t.Errorf("checkImage(%q) = %q, want %q", tc.ref, got, tc.want)
+		}
+	}
+}

@@ -97,6 +97,9 @@ func mergeComponent(base, over Component) Component {
 	if over.Wait != nil {
 		base.Wait = over.Wait
 	}
+	if over.Images != nil {
+		base.Images = over.Images
+	}
 	if over.Credentials != "" {
 		base.Credentials = over.Credentials
 	}

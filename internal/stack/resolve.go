@@ -189,6 +189,11 @@ func (s *merged) validate(c Component, active map[string]Component) ErrorList {
 			errs = append(errs, fieldErr(c, fmt.Sprintf("wait[%d]", i), "needs apiVersion, kind and name"))
 		}
 	}
+	for i, ref := range c.Images {
+		if msg := checkImage(ref); msg != "" {
+			errs = append(errs, fieldErr(c, fmt.Sprintf("images[%d]", i), "%s", msg))
+		}
+	}
 	sort.SliceStable(errs, func(a, b int) bool { return errs[a].Line < errs[b].Line })
 	return errs
 }

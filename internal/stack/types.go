@@ -79,6 +79,11 @@ type Component struct {
 	// Wait names custom resources whose Ready condition the installer waits
 	// for after Helm's own wait (operator-managed clusters).
 	Wait []WaitFor `yaml:"wait,omitempty" json:"wait,omitempty"`
+	// Images are the image references of pods that operators create at
+	// run time (a database cluster, Prometheus, Flux's controllers): the
+	// chart does not render them, yet `up` pulls them. Each carries a tag
+	// or a digest, never "latest".
+	Images []string `yaml:"images,omitempty" json:"images,omitempty"`
 	// Credentials says where generated credentials live; the secrets
 	// themselves are never read into output.
 	Credentials string `yaml:"credentials,omitempty" json:"credentials,omitempty"`
