@@ -27,6 +27,7 @@ func newResetCmd(s *streams) *cobra.Command {
 	var tf targetFlags
 	var yes bool
 	var tier string
+	var all bool
 	cmd := &cobra.Command{
 		Use:   "reset",
 		Short: "Back to a clean machine: delete the cluster, stop DNS, undo the OS set-up, remove the state",
@@ -63,12 +64,14 @@ foundation and the cluster.`,
 					return err
 				}
 			}
-			return resetAll(cmd.Context(), s, &tf)
+			err := resetAll(cmd.Context(), s, &tf)
+			return registriesAfterReset(cmd.Context(), s, all, err)
 		},
 	}
 	sf.register(cmd)
 	tf.register(cmd)
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
+	cmd.Flags().BoolVar(&all, "all", false, "also remove the image caches and the local registry, with their volumes")
 	cmd.Flags().StringVar(&tier, "tier", "", "only uninstall this tier (apps), keeping the foundation")
 	return cmd
 }

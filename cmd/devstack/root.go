@@ -91,6 +91,7 @@ and makes http://grafana.local and the other hosts work from your browser.`,
 		newProfilesCmd(s),
 		newDNSCmd(s),
 		newDoctorCmd(s),
+		newImagesCmd(s),
 		newVersionCmd(s),
 	)
 	for _, c := range root.Commands() {

@@ -31,6 +31,7 @@ type upFlags struct {
 	noDNS      bool
 	dnsAddr    string
 	timeout    time.Duration
+	offline    bool
 }
 
 func newUpCmd(s *streams) *cobra.Command {
@@ -63,6 +64,7 @@ existing cluster instead of creating one.`,
 	fl.StringVarP(&f.output, "output", "o", "", "json: print the events as JSON lines")
 	fl.BoolVar(&f.noDNS, "no-dns", false, "do not start the resolver or touch the OS DNS set-up")
 	fl.StringVar(&f.dnsAddr, "dns-addr", dns.DefaultAddr, "loopback address of the resolver")
+	fl.BoolVar(&f.offline, "offline", false, "use only the images in devstack's caches; fail before touching the cluster, listing those missing")
 	fl.DurationVar(&f.timeout, "timeout", 0, "per-component timeout for install and readiness (default: the catalog's)")
 	return cmd
 }
@@ -122,7 +124,8 @@ func (f *upFlags) run(ctx context.Context, s *streams) error {
 			r.Preflight = preflightFunc(func(ctx context.Context, p *stack.Plan) error {
 				return preflight(ctx, sink, p, f.kind, dnsPort)
 			})
-			r.Cluster = kindCluster{m: m, spec: spec, recreate: f.recreate}
+			r.Cluster = &kindCluster{m: m, spec: spec, recreate: f.recreate}
+			r.Images = newImagesStep(sink, f.offline)
 		}
 		if !f.noDNS {
 			r.Resolver = hostResolver{sink: sink, stateDir: stateDir, cfg: dnsCfg}

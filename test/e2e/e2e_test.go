@@ -72,6 +72,10 @@ func TestIntegrationEndToEnd(t *testing.T) {
 	if image == "" {
 		t.Skipf("%s is not set: run hack/e2e/run.sh, which prepares the machine and builds the node image", EnvImage)
 	}
+	upstream := os.Getenv(envUpstream)
+	if upstream == "" {
+		t.Fatalf("%s is not set: run hack/e2e/run.sh, which starts the upstream registry holding the profile's images", envUpstream)
+	}
 	profileDir, profile := e2eProfile(t)
 	name, domain, port := profile.Cluster.Name, profile.Domain, profile.Cluster.HTTPPort
 	echoHost := "echo." + domain
@@ -90,6 +94,10 @@ func TestIntegrationEndToEnd(t *testing.T) {
 			stack.EnvProfilePath+"="+profileDir,
 			"KUBECONFIG="+filepath.Join(work, "kubeconfig"),
 			"NO_COLOR=1",
+			// the lane's upstream speaks plain HTTP; the local registry
+			// stays off a developer's own port 5001
+			"DEVSTACK_REGISTRY_INSECURE="+upstream,
+			fmt.Sprintf("DEVSTACK_REGISTRY_PORT=%d", localPort),
 		),
 	}
 	p := &phases{t: t}
@@ -102,7 +110,11 @@ func TestIntegrationEndToEnd(t *testing.T) {
 			_, _ = c.run(cctx, "reset", "--yes")
 			_ = cluster.NewProvider().Delete(name, "")
 		}
+		_, _ = docker(cctx, "start", upstreamContainer)
+		removeRegistries(cctx, upstream)
 	})
+	// Cold caches, so that the first up pulls through them.
+	removeRegistries(ctx, upstream)
 	if names, err := kindContainers(ctx, name); err != nil {
 		t.Fatal(err)
 	} else if len(names) > 0 {
@@ -131,6 +143,7 @@ func TestIntegrationEndToEnd(t *testing.T) {
 	_, err := c.run(ctx, up...)
 	stopWatch()
 	first := time.Since(start)
+	fetched := upstreamBlobFetches(ctx, t, start)
 	if err != nil {
 		t.Fatalf("first up: %v", err)
 	}
@@ -140,6 +153,11 @@ func TestIntegrationEndToEnd(t *testing.T) {
 		p.add("installs", first-d)
 	default:
 		p.add("cluster creation+installs", first)
+	}
+
+	checkThroughCache(ctx, t, upstream, fetched)
+	if n, missing := imagesCached(ctx, t, c); n == 0 || len(missing) > 0 {
+		t.Errorf("devstack images: %d images, not cached after the first up: %v", n, missing)
 	}
 
 	// The echo pod answers through devstack's resolver and the ingress.
@@ -210,6 +228,9 @@ func TestIntegrationEndToEnd(t *testing.T) {
 	}
 	p.add("reset", time.Since(start))
 	checkReset(ctx, t, name, domain, stateDir, pid)
+
+	registryProof(ctx, t, c, p, up, proofEnv{upstream: upstream, cluster: name, stateDir: stateDir,
+		echoHost: echoHost, nodeImage: image, port: port, first: first})
 }
 
 // echoNamespace is the echo component's namespace, where the in-cluster
