@@ -20,18 +20,34 @@ UPSTREAM=devstack-e2e-upstream
 UPSTREAM_PUSH_PORT=15000
 NETWORK=kind
 
+# busybox_static provides the shell and cat the official registry:3 image
+# has (it is Alpine's): devstack's caches run a credential helper script.
+busybox_static() {
+  # ldd refuses a static binary
+  if [[ -x /bin/busybox ]] && ! ldd /bin/busybox >/dev/null 2>&1; then return; fi
+  log "installing busybox-static"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends busybox-static >/dev/null ||
+    { apt-get update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends busybox-static >/dev/null; }
+}
+
 # registry_image imports the registry binary as a one-layer image with a
-# plain configuration (devstack replaces it in its own containers).
+# plain configuration (devstack replaces it in its own containers) and a
+# static busybox for sh and cat.
 registry_image() {
   local bin stamp dir
   bin=$(tool_binary registry)
-  stamp=$(cat "${bin}.stamp")
+  busybox_static
+  stamp="$(cat "${bin}.stamp") $(sha256sum /bin/busybox | cut -c1-12)"
+  stamp=${stamp// /-}
   if [[ $(docker image inspect -f '{{index .Config.Labels "dev.devstack.e2e.stamp"}}' "${REGISTRY_IMAGE}" 2>/dev/null) == "${stamp}" ]]; then
     return
   fi
   log "image ${REGISTRY_IMAGE} from $(awk '$1 == "github.com/distribution/distribution/v3" { print $1 "@" $2 }' "${E2E_DIR}/tools/registry/go.mod")"
   dir=$(mktemp -d "${BUILD}/img.XXXXXX")
   install -D -m 0755 "${bin}" "${dir}/bin/registry"
+  install -m 0755 /bin/busybox "${dir}/bin/busybox"
+  ln -s busybox "${dir}/bin/sh"
+  ln -s busybox "${dir}/bin/cat"
   mkdir -p "${dir}/etc/distribution" "${dir}/var/lib/registry" "${dir}/tmp"
   chmod 1777 "${dir}/tmp"
   cat >"${dir}/etc/distribution/config.yml" <<'YAML'

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"sigs.k8s.io/yaml"
@@ -43,11 +44,19 @@ type distHTTP struct {
 
 type distProxy struct {
 	RemoteURL string `json:"remoteurl"`
-	Username  string `json:"username,omitempty"`
-	Password  string `json:"password,omitempty"`
+	// Exec gives the login through a credential helper. With
+	// username/password distribution asks the upstream for its token
+	// service when it starts, and panics when the upstream is unreachable:
+	// an offline laptop's cache would never start. The helper is asked on
+	// the first pull instead.
+	Exec distExec `json:"exec"`
 	// TTL 0 keeps the cache forever: a laptop's cache is worth most after a
 	// week away, and `devstack images prune` frees space instead.
 	TTL string `json:"ttl"`
+}
+
+type distExec struct {
+	Command string `json:"command"`
 }
 
 func baseConfig(service string, deletes bool) distConfig {
@@ -71,20 +80,45 @@ func baseConfig(service string, deletes bool) distConfig {
 	}
 }
 
-// CacheConfig is the configuration of u's pull-through cache.
-func CacheConfig(u Upstream, creds *Credentials) ([]byte, error) {
+// The credential helper of a cache: a docker-credential-helpers "get"
+// that prints the login devstack copied beside it (the JSON is 0600, never
+// on a command line or in the container's environment).
+const (
+	helperFile    = "credentials"
+	loginFile     = "login.json"
+	helperCommand = configDir + "/" + helperFile
+	helperScript  = "#!/bin/sh\n# Written by devstack: the cache's login, as a Docker credential helper's \"get\".\nexec cat " + configDir + "/" + loginFile + "\n"
+)
+
+// CacheFiles are the files of u's pull-through cache, by name in
+// configDir: its configuration, the credential helper and the login
+// (empty for anonymous pulls).
+func CacheFiles(u Upstream, creds *Credentials) (map[string][]byte, error) {
 	c := baseConfig("devstack-cache "+u.Host, false)
-	c.Proxy = &distProxy{RemoteURL: u.RemoteURL, TTL: "0s"}
-	if creds != nil {
-		c.Proxy.Username, c.Proxy.Password = creds.Username, creds.Password
+	c.Proxy = &distProxy{RemoteURL: u.RemoteURL, Exec: distExec{Command: helperCommand}, TTL: "0s"}
+	cfg, err := encode(c)
+	if err != nil {
+		return nil, err
 	}
-	return encode(c)
+	var login struct{ Username, Secret string }
+	if creds != nil {
+		login.Username, login.Secret = creds.Username, creds.Password
+	}
+	lj, err := json.Marshal(login)
+	if err != nil {
+		return nil, err
+	}
+	return map[string][]byte{configFile: cfg, helperFile: []byte(helperScript), loginFile: lj}, nil
 }
 
-// LocalConfig is the local registry's configuration: pushes accepted,
-// deletes allowed (so `docker` users can remove what they pushed).
-func LocalConfig() ([]byte, error) {
-	return encode(baseConfig("devstack-registry", true))
+// LocalFiles are the local registry's files: its configuration, pushes
+// accepted, deletes allowed (so users can remove what they pushed).
+func LocalFiles() (map[string][]byte, error) {
+	cfg, err := encode(baseConfig("devstack-registry", true))
+	if err != nil {
+		return nil, err
+	}
+	return map[string][]byte{configFile: cfg}, nil
 }
 
 func encode(c distConfig) ([]byte, error) {

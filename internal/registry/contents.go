@@ -200,3 +200,4 @@ func SplitRef(ref string) (host, repo, tagOrDigest string, err error) {
 	host, _, _ = strings.Cut(ref, "/")
 	return host, r.Context().RepositoryStr(), r.Identifier(), nil
 }
+

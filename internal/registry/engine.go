@@ -89,13 +89,18 @@ func (e Engine) listRegistries(ctx context.Context) ([]string, error) {
 	return strings.Fields(string(out)), nil
 }
 
-// copyIn writes files (name -> content, mode 0600) into dir of a
-// container, created or running, through the engine's archive API.
+// copyIn writes files (name -> content) into dir of a container, created
+// or running, through the engine's archive API: mode 0700 for a script
+// (it starts with "#!"), 0600 otherwise.
 func (e Engine) copyIn(ctx context.Context, name, dir string, files map[string][]byte) error {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	for f, content := range files {
-		if err := tw.WriteHeader(&tar.Header{Name: f, Mode: 0o600, Size: int64(len(content)), Typeflag: tar.TypeReg}); err != nil {
+		mode := int64(0o600)
+		if bytes.HasPrefix(content, []byte("#!")) {
+			mode = 0o700
+		}
+		if err := tw.WriteHeader(&tar.Header{Name: f, Mode: mode, Size: int64(len(content)), Typeflag: tar.TypeReg}); err != nil {
 			return err
 		}
 		if _, err := tw.Write(content); err != nil {

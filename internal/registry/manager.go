@@ -122,7 +122,7 @@ func (m *Manager) Ensure(ctx context.Context, hosts []string) ([]Registry, error
 				Message: fmt.Sprintf("%v; the %s cache pulls anonymously", err, u.Host)}))
 			creds = nil
 		}
-		cfg, err := CacheConfig(u, creds)
+		cfg, err := CacheFiles(u, creds)
 		if err != nil {
 			return out, err
 		}
@@ -134,7 +134,7 @@ func (m *Manager) Ensure(ctx context.Context, hosts []string) ([]Registry, error
 		out = append(out, r)
 	}
 	if m.opts.LocalPort > 0 {
-		cfg, err := LocalConfig()
+		cfg, err := LocalFiles()
 		if err != nil {
 			return out, err
 		}
@@ -148,8 +148,9 @@ func (m *Manager) Ensure(ctx context.Context, hosts []string) ([]Registry, error
 	return out, nil
 }
 
-// ensureOne makes one registry container run with cfg.
-func (m *Manager) ensureOne(ctx context.Context, name, role, host string, cfg []byte, local bool) (Registry, error) {
+// ensureOne makes one registry container run with the files (name ->
+// content in configDir).
+func (m *Manager) ensureOne(ctx context.Context, name, role, host string, files map[string][]byte, local bool) (Registry, error) {
 	e := m.opts.Engine
 	r := Registry{Container: name, Host: host}
 	c, err := e.inspect(ctx, name)
@@ -157,11 +158,11 @@ func (m *Manager) ensureOne(ctx context.Context, name, role, host string, cfg []
 		return r, err
 	}
 	if c != nil {
-		have, err := e.readFile(ctx, name, configDir+"/"+configFile)
+		same, err := m.sameFiles(ctx, name, files)
 		if err != nil {
 			return r, err
 		}
-		if c.Image != m.opts.Image || !bytes.Equal(have, cfg) || (local && c.HostPort != m.opts.LocalPort) {
+		if c.Image != m.opts.Image || !same || (local && c.HostPort != m.opts.LocalPort) {
 			// A new image, upstream or login: a new container on the same
 			// volume, so nothing cached is lost.
 			if _, err := e.run(ctx, nil, "rm", "-f", name); err != nil {
@@ -175,7 +176,7 @@ func (m *Manager) ensureOne(ctx context.Context, name, role, host string, cfg []
 		if r.Action == "" {
 			r.Action = "created"
 		}
-		if err := m.create(ctx, name, role, host, cfg, local); err != nil {
+		if err := m.create(ctx, name, role, host, files, local); err != nil {
 			return r, err
 		}
 	case !c.Running:
@@ -204,7 +205,7 @@ func (m *Manager) ensureOne(ctx context.Context, name, role, host string, cfg []
 	return r, nil
 }
 
-func (m *Manager) create(ctx context.Context, name, role, host string, cfg []byte, local bool) error {
+func (m *Manager) create(ctx context.Context, name, role, host string, files map[string][]byte, local bool) error {
 	e := m.opts.Engine
 	publish := fmt.Sprintf("127.0.0.1::%d", containerPort)
 	if local {
@@ -223,7 +224,7 @@ func (m *Manager) create(ctx context.Context, name, role, host string, cfg []byt
 	if _, err := e.run(ctx, nil, args...); err != nil {
 		return fmt.Errorf("creating %s from %s: %w", name, m.opts.Image, err)
 	}
-	if err := e.copyIn(ctx, name, configDir, map[string][]byte{configFile: cfg}); err != nil {
+	if err := e.copyIn(ctx, name, configDir, files); err != nil {
 		_, _ = e.run(context.WithoutCancel(ctx), nil, "rm", "-f", name)
 		return err
 	}
@@ -231,6 +232,20 @@ func (m *Manager) create(ctx context.Context, name, role, host string, cfg []byt
 		return fmt.Errorf("starting %s: %w", name, err)
 	}
 	return nil
+}
+
+// sameFiles reports whether the container's files are those wanted.
+func (m *Manager) sameFiles(ctx context.Context, name string, files map[string][]byte) (bool, error) {
+	for f, want := range files {
+		have, err := m.opts.Engine.readFile(ctx, name, configDir+"/"+f)
+		if err != nil {
+			return false, err
+		}
+		if !bytes.Equal(have, want) {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // connect attaches a registry to the nodes' network; already attached is fine.
