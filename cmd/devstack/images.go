@@ -261,3 +261,23 @@ func registriesAfterReset(ctx context.Context, s *streams, all bool, err error) 
 	}
 	return errors.Join(err, rerr)
 }
+
+// writeRegistries is status's part about the caches and the local registry.
+func writeRegistries(w io.Writer, regs []registry.Existing) {
+	if len(regs) == 0 {
+		fmt.Fprintln(w, "Registries: none yet (`devstack up` starts a cache per upstream and the local registry)")
+		return
+	}
+	fmt.Fprintln(w, "Registries:")
+	for _, r := range regs {
+		what := "cache of " + r.Host
+		if r.Local {
+			what = "local registry " + r.Host + " (docker push " + r.Host + "/NAME)"
+		}
+		state := r.Status
+		if r.Addr != "" && r.Running {
+			state += " on " + r.Addr
+		}
+		fmt.Fprintf(w, "  %s: %s (%s)\n", what, state, r.Container)
+	}
+}

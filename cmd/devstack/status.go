@@ -11,8 +11,10 @@ import (
 
 	"github.com/devstack-dev/devstack/internal/dns"
 	"github.com/devstack-dev/devstack/internal/dns/osdns"
+	"github.com/devstack-dev/devstack/internal/event"
 	"github.com/devstack-dev/devstack/internal/helm"
 	"github.com/devstack-dev/devstack/internal/kind"
+	"github.com/devstack-dev/devstack/internal/registry"
 	"github.com/devstack-dev/devstack/internal/stack"
 	"github.com/devstack-dev/devstack/profiles"
 )
@@ -24,6 +26,7 @@ type statusReport struct {
 	Context    string              `json:"context"`
 	Components []componentStatus   `json:"components"`
 	DNS        dnsStatus           `json:"dns"`
+	Registries []registry.Existing `json:"registries"`
 	URLs       []string            `json:"urls"`
 	// Ready is true when every component is installed and ready.
 	Ready bool `json:"ready"`
@@ -103,6 +106,7 @@ func collectStatus(ctx context.Context, p *stack.Plan, tf *targetFlags) (*status
 		rep.Context = t.Context
 	}
 	rep.DNS.Status = dns.ReadStatus(stateDir)
+	rep.Registries, _ = registryManager(event.Discard).List(ctx) // an engine that cannot answer shows none
 	if undo, err := osdns.PlanUndo(osConfig([]string{p.Domain}, "", nil)); err == nil {
 		rep.DNS.Routing = len(undo.Changes) > 0
 	}
@@ -198,6 +202,7 @@ func writeStatus(w io.Writer, r *statusReport) {
 	} else {
 		fmt.Fprintln(w, "; OS routing not installed (`devstack dns install`)")
 	}
+	writeRegistries(w, r.Registries)
 	if len(r.URLs) > 0 {
 		fmt.Fprintf(w, "\nURLs:\n  %s\n", wrap(strings.Join(r.URLs, " "), 76, "  "))
 	}
