@@ -195,11 +195,12 @@ func (s imagesStep) Attach(ctx context.Context, t up.Target) error {
 	return s.Step.Attach(ctx, t.Kubeconfig, t.Context)
 }
 
-func newImagesStep(sink event.Sink, offline bool) up.Images {
+func newImagesStep(sink event.Sink, offline, noWarm bool) up.Images {
 	return imagesStep{&prepull.Step{
 		Registries: registryManager(sink),
 		Collect:    collectImages,
 		Offline:    offline,
+		NoWarm:     noWarm,
 		Warm:       prepull.Options{Insecure: insecureHosts()},
 		Sink:       sink,
 		Clientset: func(kubeconfig, context string) (kubernetes.Interface, error) {

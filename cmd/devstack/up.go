@@ -32,6 +32,7 @@ type upFlags struct {
 	dnsAddr    string
 	timeout    time.Duration
 	offline    bool
+	noPrepull  bool
 }
 
 func newUpCmd(s *streams) *cobra.Command {
@@ -65,6 +66,7 @@ existing cluster instead of creating one.`,
 	fl.BoolVar(&f.noDNS, "no-dns", false, "do not start the resolver or touch the OS DNS set-up")
 	fl.StringVar(&f.dnsAddr, "dns-addr", dns.DefaultAddr, "loopback address of the resolver")
 	fl.BoolVar(&f.offline, "offline", false, "use only the images in devstack's caches; fail before touching the cluster, listing those missing")
+	fl.BoolVar(&f.noPrepull, "no-prepull", false, "do not warm the caches while the cluster is created (pods pull through them as they start)")
 	fl.DurationVar(&f.timeout, "timeout", 0, "per-component timeout for install and readiness (default: the catalog's)")
 	return cmd
 }
@@ -125,7 +127,7 @@ func (f *upFlags) run(ctx context.Context, s *streams) error {
 				return preflight(ctx, sink, p, f.kind, dnsPort)
 			})
 			r.Cluster = &kindCluster{m: m, spec: spec, recreate: f.recreate}
-			r.Images = newImagesStep(sink, f.offline)
+			r.Images = newImagesStep(sink, f.offline, f.noPrepull)
 		}
 		if !f.noDNS {
 			r.Resolver = hostResolver{sink: sink, stateDir: stateDir, cfg: dnsCfg}

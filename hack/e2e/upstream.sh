@@ -92,8 +92,32 @@ start_upstream() {
   die "the upstream registry does not answer on 127.0.0.1:${UPSTREAM_PUSH_PORT}"
 }
 
+# Extra megabytes of the ":bench" variant of each image, for the pre-pull
+# benchmark: the proportions of the catalog's images (an ingress controller
+# ~50 MB, an operator ~70 MB, an application several hundred), scaled down.
+declare -A BENCH_PAD_MB=([traefik]=20 [operator]=40 [echo]=120)
+
+# bench_variant pushes NAME:bench, NAME:e2e with a layer of random data (it
+# does not compress, so the bytes on the wire are the size). The data is
+# made once and kept, so the digests stay and a second push uploads nothing.
+bench_variant() {
+  local src=$1 name=$2 mb=${BENCH_PAD_MB[$2]:-0} ctx
+  [[ ${mb} -gt 0 ]] || return 0
+  ctx="${E2E_CACHE}/bench-${name}-${mb}"
+  if [[ ! -s ${ctx}/pad ]]; then
+    mkdir -p "${ctx}"
+    head -c "$((mb * 1000 * 1000))" /dev/urandom >"${ctx}/pad"
+  fi
+  printf 'FROM %s\nCOPY pad /bench-pad\n' "${src}" >"${ctx}/Dockerfile"
+  DOCKER_BUILDKIT=0 docker build -q -t "127.0.0.1:${UPSTREAM_PUSH_PORT}/${name}:bench" "${ctx}" >/dev/null
+  docker push -q "127.0.0.1:${UPSTREAM_PUSH_PORT}/${name}:bench" >/dev/null
+  docker rmi "127.0.0.1:${UPSTREAM_PUSH_PORT}/${name}:bench" >/dev/null
+  log "pushed ${UPSTREAM}:5000/${name}:bench (+${mb} MB)"
+}
+
 # push_images builds the test's images and pushes them to the upstream under
-# their short names (echo:e2e, operator:e2e, traefik:e2e).
+# their short names (echo:e2e, operator:e2e, traefik:e2e), and their ":bench"
+# variants.
 push_images() {
   local traefik f ref short
   traefik=$(traefik_binary)
@@ -104,8 +128,9 @@ push_images() {
     short=${ref#devstack-e2e/}
     docker tag "${ref}" "127.0.0.1:${UPSTREAM_PUSH_PORT}/${short}"
     docker push -q "127.0.0.1:${UPSTREAM_PUSH_PORT}/${short}" >/dev/null
-    docker rmi "${ref}" "127.0.0.1:${UPSTREAM_PUSH_PORT}/${short}" >/dev/null
     log "pushed ${UPSTREAM}:5000/${short}"
+    bench_variant "127.0.0.1:${UPSTREAM_PUSH_PORT}/${short}" "${short%%:*}"
+    docker rmi "${ref}" "127.0.0.1:${UPSTREAM_PUSH_PORT}/${short}" >/dev/null
   done
   rm -rf "${IMAGES}"
 }

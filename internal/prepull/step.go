@@ -28,8 +28,11 @@ type Step struct {
 	// Offline forbids the upstreams: Start fails, before the cluster is
 	// touched, when an image is missing from the caches.
 	Offline bool
-	Warm    Options
-	Sink    event.Sink
+	// NoWarm leaves the warming to the pods' own pulls (through the caches);
+	// for measuring what pre-pull saves.
+	NoWarm bool
+	Warm   Options
+	Sink   event.Sink
 	// Clientset connects to the cluster for the announcement.
 	Clientset func(kubeconfig, context string) (kubernetes.Interface, error)
 
@@ -89,8 +92,8 @@ func (s *Step) Start(ctx context.Context, plan *stack.Plan) (map[string][]string
 	}
 	s.warmer = New(s.withSink())
 	s.done = make(chan struct{})
-	if s.Offline {
-		close(s.done) // everything is there; the upstreams are not to be asked
+	if s.Offline || s.NoWarm {
+		close(s.done) // offline: everything is there; the upstreams are not to be asked
 	} else {
 		go func() {
 			defer close(s.done)
@@ -113,10 +116,21 @@ func (s *Step) Attach(ctx context.Context, kubeconfig, kubeContext string) error
 	return registry.Announce(ctx, cs, port)
 }
 
-// Watch implements up.Images.
+// Watch implements up.Images. It first waits, saying so, until the
+// component's images are in the caches: a pod pulling a blob the cache is
+// still fetching would fetch it from the upstream a second time (the
+// proxy stores only the first fetch), on the same link.
 func (s *Step) Watch(ctx context.Context, component string) func(error) error {
-	if s.warmer == nil {
+	if s.warmer == nil || s.NoWarm {
 		return func(err error) error { return err }
+	}
+	for msg := s.warmer.Pending(component); msg != "" && ctx.Err() == nil; msg = s.warmer.Pending(component) {
+		s.sink().Emit(event.Stamp(event.Event{Source: event.SourceComponent, Name: component, State: event.Progress, Message: msg}))
+		select {
+		case <-ctx.Done():
+		case <-s.done:
+		case <-time.After(s.warmer.opts.Every):
+		}
 	}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup

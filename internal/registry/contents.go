@@ -200,4 +200,3 @@ func SplitRef(ref string) (host, repo, tagOrDigest string, err error) {
 	host, _, _ = strings.Cut(ref, "/")
 	return host, r.Context().RepositoryStr(), r.Identifier(), nil
 }
-

@@ -231,6 +231,7 @@ func TestIntegrationEndToEnd(t *testing.T) {
 
 	registryProof(ctx, t, c, p, up, proofEnv{upstream: upstream, cluster: name, stateDir: stateDir,
 		echoHost: echoHost, nodeImage: image, port: port, first: first})
+	prepullBenchmark(ctx, t, c, p, up, upstream)
 }
 
 // echoNamespace is the echo component's namespace, where the in-cluster

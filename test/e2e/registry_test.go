@@ -276,6 +276,9 @@ func registryProof(ctx context.Context, t *testing.T, c *cli, p *phases, up []st
 	if want := r.upstream + "/echo:e2e"; !strings.Contains(out, want) {
 		t.Errorf("up --offline failed without naming %s:\n%s", want, out)
 	}
+	if want := "cache " + r.upstream + " (restarted)"; !strings.Contains(out, want) {
+		t.Errorf("up did not restart the stopped cache (no %q):\n%s", want, out)
+	}
 	if names, _ := kindContainers(ctx, r.cluster); len(names) > 0 {
 		t.Errorf("up --offline created cluster containers before refusing: %v", names)
 	}
@@ -321,4 +324,10 @@ func checkOwn(ctx context.Context, t *testing.T, r proofEnv) {
 		t.Fatalf("unexpected reply from the own component: %+v", reply)
 	}
 	t.Logf("own image localhost:%d/own-echo:1, pod %s, answered for http://%s:%d/own", localPort, reply.Pod, host, r.port)
+}
+
+// execOut runs a command and returns its combined output.
+func execOut(ctx context.Context, name string, args ...string) (string, error) {
+	out, err := exec.CommandContext(ctx, name, args...).CombinedOutput()
+	return string(out), err
 }
