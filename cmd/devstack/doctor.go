@@ -175,14 +175,23 @@ func machineChecks(ctx context.Context, p *stack.Plan, o kind.Overrides, dnsPort
 		cfg.Ports = append(cfg.Ports, doctor.Port{Number: dnsPort, Proto: proto, Purpose: "DNS resolver", Owner: dnsOwner})
 	}
 
+	caches := cachesPurpose(ctx, infoErr == nil)
 	home, _ := os.UserHomeDir()
-	if home != "" {
-		cfg.Disk = append(cfg.Disk, doctor.DiskPath{Path: home, Purpose: "devstack state and charts"})
-	}
+	engineDisk := false
 	if info.RootDir != "" {
 		if _, err := os.Stat(info.RootDir); err == nil { // not inside a VM
-			cfg.Disk = append(cfg.Disk, doctor.DiskPath{Path: info.RootDir, Purpose: info.Engine + " images"})
+			engineDisk = true
 		}
+	}
+	if home != "" {
+		purpose := "devstack state and charts"
+		if !engineDisk {
+			purpose += caches
+		}
+		cfg.Disk = append(cfg.Disk, doctor.DiskPath{Path: home, Purpose: purpose})
+	}
+	if engineDisk {
+		cfg.Disk = append(cfg.Disk, doctor.DiskPath{Path: info.RootDir, Purpose: info.Engine + " images" + caches})
 	}
 	return doctor.Checks(cfg), nil
 }

@@ -282,3 +282,16 @@ func writeRegistries(w io.Writer, regs []registry.Existing) {
 		fmt.Fprintf(w, "  %s: %s (%s)\n", what, state, r.Container)
 	}
 }
+
+// cachesPurpose says, for doctor's disk check, how much devstack's image
+// caches hold, "" when there are none or the engine cannot be asked.
+func cachesPurpose(ctx context.Context, engineUp bool) string {
+	if !engineUp {
+		return ""
+	}
+	n, err := registryManager(event.Discard).DiskUsage(ctx)
+	if err != nil || n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", of which devstack's image caches hold %s (`devstack reset --all` frees them)", prepull.MB(n))
+}

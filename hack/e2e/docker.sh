@@ -52,8 +52,17 @@ configure_daemon() {
 
 start_daemon() {
   log "starting dockerd (log: ${DOCKERD_LOG})"
-  # setsid: the daemon must outlive this script and its process group.
-  setsid nohup dockerd >>"${DOCKERD_LOG}" 2>&1 </dev/null &
+  # setsid: the daemon must outlive this script and its process group. It
+  # must not inherit descriptors either: run.sh runs under
+  # `flock /tmp/devstack-e2e.lock`, and a daemon holding that lock's
+  # descriptor would keep every later lane waiting for as long as it runs.
+  (
+    for fd in /proc/self/fd/*; do
+      fd=${fd##*/}
+      [[ ${fd} -gt 2 ]] && eval "exec ${fd}>&-" 2>/dev/null
+    done
+    exec setsid nohup dockerd >>"${DOCKERD_LOG}" 2>&1 </dev/null
+  ) &
   local i
   for i in $(seq 1 60); do
     if docker info >/dev/null 2>&1; then

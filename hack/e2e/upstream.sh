@@ -32,12 +32,12 @@ busybox_static() {
 
 # registry_image imports the registry binary as a one-layer image with a
 # plain configuration (devstack replaces it in its own containers) and a
-# static busybox for sh and cat.
+# static busybox for sh, cat and du.
 registry_image() {
   local bin stamp dir
   bin=$(tool_binary registry)
   busybox_static
-  stamp="$(cat "${bin}.stamp") $(sha256sum /bin/busybox | cut -c1-12)"
+  stamp="$(cat "${bin}.stamp") $(sha256sum /bin/busybox "${BASH_SOURCE[0]}" | sha256sum | cut -c1-12)"
   stamp=${stamp// /-}
   if [[ $(docker image inspect -f '{{index .Config.Labels "dev.devstack.e2e.stamp"}}' "${REGISTRY_IMAGE}" 2>/dev/null) == "${stamp}" ]]; then
     return
@@ -48,6 +48,7 @@ registry_image() {
   install -m 0755 /bin/busybox "${dir}/bin/busybox"
   ln -s busybox "${dir}/bin/sh"
   ln -s busybox "${dir}/bin/cat"
+  ln -s busybox "${dir}/bin/du"
   mkdir -p "${dir}/etc/distribution" "${dir}/var/lib/registry" "${dir}/tmp"
   chmod 1777 "${dir}/tmp"
   cat >"${dir}/etc/distribution/config.yml" <<'YAML'

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
+	"strings"
 )
 
 // Existing is one of devstack's registry containers as it is now.
@@ -66,4 +68,41 @@ func (m *Manager) RemoveAll(ctx context.Context) ([]string, error) {
 		removed = append(removed, "volume "+r.Container+" and the images in it")
 	}
 	return removed, errors.Join(errs...)
+}
+
+// DiskUsage is the bytes the registries' volumes hold, measured inside the
+// running containers (du of their storage: the volumes may live in the
+// engine's VM); stopped ones are not counted.
+func (m *Manager) DiskUsage(ctx context.Context) (int64, error) {
+	regs, err := m.List(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var total int64
+	var errs []error
+	for _, r := range regs {
+		if !r.Running {
+			continue
+		}
+		out, err := m.opts.Engine.run(ctx, nil, "exec", r.Container, "du", "-sk", storageDir)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		kb, err := parseDu(string(out))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("du in %s: %w", r.Container, err))
+			continue
+		}
+		total += kb * 1024
+	}
+	return total, errors.Join(errs...)
+}
+
+func parseDu(out string) (int64, error) {
+	f := strings.Fields(out)
+	if len(f) == 0 {
+		return 0, fmt.Errorf("no output")
+	}
+	return strconv.ParseInt(f[0], 10, 64)
 }
