@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -63,8 +64,106 @@ registry holds it whole; the size is known for cached images.`,
 	}
 	sf.register(cmd)
 	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
-	cmd.AddCommand(newImagesPullCmd(s))
+	cmd.AddCommand(newImagesPullCmd(s), newImagesPruneCmd(s))
 	return cmd
+}
+
+func newImagesPruneCmd(s *streams) *cobra.Command {
+	var sf stackFlags
+	var dryRun bool
+	cmd := &cobra.Command{
+		Use:   "prune",
+		Short: "Remove from the caches the images no profile uses",
+		Long: `prune renders every profile (the embedded ones, those in $DEVSTACK_PROFILE_PATH,
+and the one the flags describe, with its -f files) and removes from devstack's
+caches every image none of them runs, then frees the space with the
+registry's own garbage collector. Each cache is stopped for that and started
+again. The local registry (your own images) is left alone.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			used, err := usedEverywhere(ctx, sf)
+			if err != nil {
+				return err
+			}
+			m := registryManager(event.Discard)
+			regs, err := m.List(ctx)
+			if err != nil {
+				return err
+			}
+			var freed int64
+			var errs []error
+			for _, r := range regs {
+				if r.Local || !r.Running {
+					continue
+				}
+				c, err := m.ReadContents(ctx, r.Container)
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				unused := c.Unused(registry.UsedTags(r.Host, used))
+				for _, repo := range sortedRepos(unused) {
+					for _, tag := range unused[repo] {
+						fmt.Fprintf(s.out, "%s %s/%s:%s\n", map[bool]string{true: "would remove", false: "removing"}[dryRun], r.Host, repo, tag)
+					}
+				}
+				if dryRun || len(unused) == 0 {
+					continue
+				}
+				n, err := m.Prune(ctx, r.Host, c, unused)
+				freed += n
+				if err != nil {
+					errs = append(errs, err)
+				}
+			}
+			if !dryRun {
+				fmt.Fprintf(s.out, "freed %s\n", prepull.MB(freed))
+			}
+			return errors.Join(errs...)
+		},
+	}
+	sf.register(cmd)
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "only list what would be removed")
+	return cmd
+}
+
+// usedEverywhere is every image reference of every profile and of the
+// plan the flags describe.
+func usedEverywhere(ctx context.Context, sf stackFlags) ([]string, error) {
+	infos, err := stack.ListProfiles(stackOptions(stackFlags{}))
+	if err != nil {
+		return nil, err
+	}
+	plans := []stackFlags{sf}
+	for _, in := range infos {
+		plans = append(plans, stackFlags{profile: in.Name})
+	}
+	var refs []string
+	for _, f := range plans {
+		p, err := f.plan()
+		if err != nil {
+			return nil, err
+		}
+		imgs, err := collectImages(ctx, p)
+		if err != nil {
+			// an image not rendered would be pruned: stop rather than guess
+			return nil, fmt.Errorf("profile %s: %w", p.Profile, err)
+		}
+		for _, im := range imgs {
+			refs = append(refs, im.Ref)
+		}
+	}
+	return refs, nil
+}
+
+func sortedRepos(m map[string][]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func newImagesPullCmd(s *streams) *cobra.Command {
