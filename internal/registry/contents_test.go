@@ -37,8 +37,10 @@ func links(t *testing.T, files map[string]string) []byte {
 	return buf.Bytes()
 }
 
-func revision(d v1.Hash) string { return "/_manifests/revisions/" + d.Algorithm + "/" + d.Hex + "/link" }
-func layer(d v1.Hash) string    { return "/_layers/" + d.Algorithm + "/" + d.Hex + "/link" }
+func revision(d v1.Hash) string {
+	return "/_manifests/revisions/" + d.Algorithm + "/" + d.Hex + "/link"
+}
+func layer(d v1.Hash) string { return "/_layers/" + d.Algorithm + "/" + d.Hex + "/link" }
 
 func TestStoredReadsOnlyTheLinks(t *testing.T) {
 	srv := httptest.NewServer(ggcr.New(ggcr.Logger(log.New(io.Discard, "", 0))))
