@@ -13,6 +13,7 @@ import (
 	"github.com/devstack-dev/devstack/internal/dns"
 	"github.com/devstack-dev/devstack/internal/dns/osdns"
 	"github.com/devstack-dev/devstack/internal/paths"
+	"github.com/devstack-dev/devstack/internal/sysfile"
 )
 
 func newDNSCmd(s *streams) *cobra.Command {
@@ -323,6 +324,7 @@ func printChangeset(w io.Writer, cs *osdns.Changeset, dry bool) {
 		for _, c := range root {
 			fmt.Fprintf(w, "  %s\n", c)
 		}
+		fmt.Fprintf(w, "(each is the sudo commands listed under it; %s is a copy of the new content in a private temporary directory)\n", sysfile.Staged)
 	}
 	verb := "changing"
 	if dry {
@@ -331,6 +333,9 @@ func printChangeset(w io.Writer, cs *osdns.Changeset, dry bool) {
 	fmt.Fprintf(w, "%s:\n", verb)
 	for _, c := range cs.Changes {
 		fmt.Fprintf(w, "%s\n", c)
+		for _, st := range c.Steps() {
+			fmt.Fprintf(w, "    $ %s\n", st)
+		}
 		if d := c.Diff(); d != "" {
 			for _, l := range strings.SplitAfter(strings.TrimSuffix(d, "\n"), "\n") {
 				fmt.Fprintf(w, "    %s", l)

@@ -65,14 +65,17 @@ foundation and the cluster.`,
 				}
 			}
 			err := resetAll(cmd.Context(), s, &tf)
+			if err == nil {
+				err = resetCA(cmd.Context(), s, all)
+			}
 			return registriesAfterReset(cmd.Context(), s, all, err)
 		},
 	}
 	sf.register(cmd)
 	tf.register(cmd)
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
-	cmd.Flags().BoolVar(&all, "all", false, "also remove the image caches and the local registry, with their volumes")
 	cmd.Flags().StringVar(&tier, "tier", "", "only uninstall this tier (apps), keeping the foundation")
+	cmd.Flags().BoolVar(&all, "all", false, "also remove devstack's CA and its trust entries (the next up makes a new CA to trust again), the image caches and the local registry with their volumes")
 	return cmd
 }
 

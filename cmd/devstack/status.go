@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -87,16 +88,17 @@ func collectStatus(ctx context.Context, p *stack.Plan, tf *targetFlags) (*status
 	rep := &statusReport{Profile: p.Profile}
 	name := tf.clusterName(p)
 	reachable := tf.context != ""
+	var since map[string]time.Time
 	if tf.context == "" {
 		st, err := m.Status(ctx, name)
 		if err != nil {
 			return nil, err
 		}
 		rep.Cluster = &st
-		reachable = st.State == kind.StateRunning
+		reachable, since = st.State == kind.StateRunning, st.NodesStartedAt()
 	}
 	if reachable {
-		rep.Components = componentStatuses(ctx, p, m, name, tf)
+		rep.Components = componentStatuses(ctx, p, m, name, tf, since)
 	} else {
 		for _, c := range p.Components {
 			rep.Components = append(rep.Components, componentStatus{Name: c.Name, Namespace: c.Namespace})
@@ -124,12 +126,12 @@ func collectStatus(ctx context.Context, p *stack.Plan, tf *targetFlags) (*status
 
 // componentStatuses asks Helm and the cluster about each component; a
 // component that cannot be read says why rather than failing the command.
-func componentStatuses(ctx context.Context, p *stack.Plan, m *kind.Manager, name string, tf *targetFlags) []componentStatus {
+func componentStatuses(ctx context.Context, p *stack.Plan, m *kind.Manager, name string, tf *targetFlags, since map[string]time.Time) []componentStatus {
 	var out []componentStatus
 	t, err := tf.target(m, name)
 	var in *helm.Installer
 	if err == nil {
-		in, err = helm.New(helm.Options{Kubeconfig: t.Kubeconfig, Context: t.Context, ChartFS: profiles.FS})
+		in, err = helm.New(helm.Options{Kubeconfig: t.Kubeconfig, Context: t.Context, ChartFS: profiles.FS, ReadySince: since})
 	}
 	for _, c := range p.Components {
 		cs := componentStatus{Name: c.Name, Namespace: c.Namespace}

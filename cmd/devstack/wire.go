@@ -42,7 +42,7 @@ func (k kindCluster) Ensure(ctx context.Context) (up.Target, error) {
 	if err != nil {
 		return up.Target{}, err
 	}
-	return up.Target{Kubeconfig: res.Kubeconfig, Context: res.Context}, nil
+	return up.Target{Kubeconfig: res.Kubeconfig, Context: res.Context, ReadySince: res.NodesStartedAt}, nil
 }
 
 // helmInstaller adapts the Helm installer to the scheduler's outcome.
@@ -58,7 +58,7 @@ func (h helmInstaller) Apply(ctx context.Context, c stack.Planned) (dag.Outcome,
 
 func newInstaller(sink event.Sink) func(context.Context, up.Target) (up.Installer, error) {
 	return func(_ context.Context, t up.Target) (up.Installer, error) {
-		in, err := helm.New(helm.Options{Kubeconfig: t.Kubeconfig, Context: t.Context, ChartFS: profiles.FS, Sink: sink})
+		in, err := helm.New(helm.Options{Kubeconfig: t.Kubeconfig, Context: t.Context, ChartFS: profiles.FS, Sink: sink, ReadySince: t.ReadySince})
 		if err != nil {
 			return nil, err
 		}
@@ -140,7 +140,11 @@ func (r hostResolver) route(ctx context.Context, p *stack.Plan, st dns.Status) (
 				return nil
 			}
 			for _, c := range cs.NeedsRoot() {
-				pending = append(pending, c.Path)
+				what := c.Path
+				if c.Action == osdns.Run { // a restart alone, when the live state lags its files
+					what = strings.Join(c.Command, " ")
+				}
+				pending = append(pending, what)
 			}
 			if len(pending) > 0 {
 				return errNeedsSudo

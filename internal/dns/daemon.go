@@ -19,9 +19,10 @@ import (
 )
 
 // Files of the background resolver in the state directory. The lock file
-// is held (flock) by the running resolver for its whole life: it is what
-// makes the instance single, and what tells a live resolver from a stale
-// pid file, since the kernel drops the lock when the process dies.
+// is locked (an fcntl record lock) by the running resolver for its whole
+// life: it is what makes the instance single, and what tells a live
+// resolver from a stale pid file, since the kernel drops the lock when the
+// process dies. Readers test the lock without taking it (see lockHolder).
 const (
 	PIDFile    = "dns.pid"
 	StatusFile = "dns.json"
@@ -60,10 +61,11 @@ var (
 
 // ReadStatus reports whether the background resolver runs and how it was
 // configured. It never fails: a missing or unreadable state reads as "not
-// running" with a Message.
+// running" with a Message. It only reads: it never takes the resolver's
+// lock, so it cannot disturb a resolver that is starting.
 func ReadStatus(stateDir string) Status {
 	st := Status{LogFile: filepath.Join(stateDir, LogFile)}
-	held, err := lockHeld(filepath.Join(stateDir, LockFile))
+	holder, held, err := lockHolder(filepath.Join(stateDir, LockFile))
 	if err != nil {
 		st.Message = err.Error()
 		return st
@@ -78,7 +80,7 @@ func ReadStatus(stateDir string) Status {
 	}
 	if rerr != nil || json.Unmarshal(b, &st) != nil {
 		// Held lock but no status yet: the resolver is starting.
-		return Status{Running: true, LogFile: st.LogFile, Message: "starting"}
+		return Status{Running: true, PID: holder, LogFile: st.LogFile, Message: "starting"}
 	}
 	st.Running = true
 	st.LogFile = filepath.Join(stateDir, LogFile)
@@ -149,7 +151,11 @@ func start(ctx context.Context, stateDir string, cfg Config) (Status, error) {
 	return st, nil
 }
 
-// waitReady polls until the resolver recorded its status and answers.
+// waitReady polls until the resolver recorded its status and answers. pid
+// is the resolver this call started (0: whichever runs). When it exits
+// because a rival start (another devstack at the same moment) holds the
+// lock, waitReady waits for that one instead: two concurrent starts both
+// succeed, with the same resolver.
 func waitReady(ctx context.Context, stateDir string, cfg Config, pid int, exited <-chan error) (Status, error) {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
@@ -162,6 +168,10 @@ func waitReady(ctx context.Context, stateDir string, cfg Config, pid int, exited
 		}
 		select {
 		case err := <-exited:
+			if holder, held, _ := lockHolder(filepath.Join(stateDir, LockFile)); held && holder != pid {
+				pid, exited = 0, nil
+				continue
+			}
 			return st, fmt.Errorf("the resolver exited at start (%v)", err)
 		case <-ctx.Done():
 			return st, fmt.Errorf("the resolver did not answer in time: %w", ctx.Err())
@@ -231,8 +241,8 @@ func terminate(ctx context.Context, pid int, lockPath string) error {
 	for _, kill := range []bool{false, true} {
 		deadline := time.Now().Add(5 * time.Second)
 		for time.Now().Before(deadline) {
-			held, err := lockHeld(lockPath)
-			if err == nil && !held {
+			holder, held, err := lockHolder(lockPath)
+			if err == nil && (!held || (holder != 0 && holder != pid)) {
 				return nil
 			}
 			select {

@@ -25,12 +25,19 @@ const (
 	Installed Outcome = "installed"
 	Upgraded  Outcome = "upgraded"
 	Unchanged Outcome = "unchanged"
+	// Repaired: the release was converged, but some of its resources were
+	// missing or not ready; it was upgraded to the same chart and values.
+	Repaired Outcome = "repaired"
 )
 
 // Apply installs or upgrades component c and waits until it is ready,
 // within the component's timeout. A component whose deployed release
 // carries the digest of the same chart and values is left alone
-// (Unchanged) after one read of the release.
+// (Unchanged) when its resources pass the same readiness check as a fresh
+// install, read from the release's manifest (one read of the release, one
+// list per kind and namespace); when some are missing (deleted by hand)
+// or not ready, the release is upgraded to the same chart and values,
+// which re-creates and restores them, and waited for (Repaired).
 //
 // On failure the release is left failed (first install) or rolled back to
 // the previous revision (upgrade), and the error, a *WaitError when the
@@ -62,8 +69,17 @@ func (in *Installer) Apply(parent context.Context, c stack.Planned) (Outcome, er
 	if err != nil {
 		return "", fmt.Errorf("%s: reading the release: %w", c.Name, err)
 	}
+	repair := ""
 	if last != nil && last.Info.Status == release.StatusDeployed && last.Labels[LabelDigest] == dg {
-		return Unchanged, nil
+		why, err := in.converged(ctx, cfg, c, last)
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", c.Name, err)
+		}
+		if why == "" {
+			return Unchanged, nil
+		}
+		repair = why
+		in.progress(c, "repairing the release (same chart and values): "+why)
 	}
 
 	if err := in.ensureNamespace(ctx, ns); err != nil {
@@ -93,6 +109,9 @@ func (in *Installer) Apply(parent context.Context, c stack.Planned) (Outcome, er
 			return "", fmt.Errorf("%s: cancelled: %w", c.Name, err)
 		}
 		return "", fmt.Errorf("%s: %s: %w", c.Name, outcomeVerb(outcome), err)
+	}
+	if repair != "" {
+		outcome = Repaired
 	}
 
 	all, err := manifestTargets(cfg, rel.Manifest)
@@ -194,7 +213,10 @@ func (in *Installer) ensureNamespace(ctx context.Context, ns string) error {
 	if !apierrors.IsNotFound(err) {
 		return fmt.Errorf("reading namespace %s: %w", ns, err)
 	}
-	_, err = in.clientset.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{})
+	// The label tells a reset which namespaces are devstack's to offer
+	// for removal.
+	_, err = in.clientset.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns,
+		Labels: map[string]string{LabelCreated: "true"}}}, metav1.CreateOptions{})
 	if err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("creating namespace %s: %w", ns, err)
 	}
@@ -217,6 +239,30 @@ func normalizeValues(v map[string]any) (map[string]any, error) {
 		return nil, fmt.Errorf("values: %w", err)
 	}
 	return out, nil
+}
+
+// converged checks a converged release's resources once, by the rule
+// Apply waits by, and says what is wrong ("" when nothing is).
+func (in *Installer) converged(ctx context.Context, cfg *action.Configuration, c stack.Planned, rel *release.Release) (string, error) {
+	all, err := manifestTargets(cfg, rel.Manifest)
+	if err != nil {
+		// A kind of the manifest is gone (its CRD deleted by hand): the
+		// upgrade says whether it can be repaired.
+		return err.Error(), nil
+	}
+	o := in.observe(ctx, waitTargets(all, c))
+	if ctx.Err() != nil {
+		return "", ctx.Err()
+	}
+	switch {
+	case o.failed != nil:
+		return o.failed.Error(), nil
+	case len(o.missing) > 0:
+		return summarize(o.missing, 3) + " missing", nil
+	case !o.ready():
+		return summarize(o.waiting, 3), nil
+	}
+	return "", nil
 }
 
 func outcomeVerb(o Outcome) string {

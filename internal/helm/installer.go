@@ -61,6 +61,16 @@ type Options struct {
 	MaxHistory int
 	// Logger receives Helm's debug output; nil discards it.
 	Logger *slog.Logger
+	// ReadySince maps node names to when each node last started (the node
+	// container's start: kind.Result.NodesStartedAt after Ensure,
+	// kind.ClusterStatus.NodesStartedAt() for status). A pod on a listed
+	// node counts as ready only once its kubelet has reported it ready
+	// since that start, and Deployments, StatefulSets and DaemonSets count
+	// as ready only through such pods: after a stopped cluster starts
+	// again, the API still holds the Ready conditions written before the
+	// stop until every kubelet has synced its pods. nil: every Ready
+	// condition counts (a cluster that was never stopped).
+	ReadySince map[string]time.Time
 }
 
 // Installer installs the components of a stack into one cluster. It is safe

@@ -15,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
 
 	"github.com/devstack-dev/devstack/internal/dag"
 	"github.com/devstack-dev/devstack/internal/event"
@@ -34,7 +35,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-var widgetGVR = schema.GroupVersionResource{Group: "test.devstack.dev", Version: "v1", Resource: "widgets"}
+var (
+	widgetGVR        = schema.GroupVersionResource{Group: "test.devstack.dev", Version: "v1", Resource: "widgets"}
+	clusterWidgetGVR = schema.GroupVersionResource{Group: "test.devstack.dev", Version: "v1", Resource: "clusterwidgets"}
+)
 
 // newClusterInstaller returns an Installer for the shared control plane,
 // with short polls so that tests stay quick.
@@ -109,24 +113,34 @@ func runPlan(ctx context.Context, t testing.TB, in *Installer, sink event.Sink, 
 }
 
 // fakeOperator plays the widget operator: it sets Ready=True on every
-// Widget in ns, as CloudNativePG does on its Cluster, until ctx ends.
+// Widget in ns and on every ClusterWidget named after ns (cluster-scoped),
+// as CloudNativePG does on its Cluster and External Secrets on its
+// ClusterSecretStore, until ctx ends.
 func fakeOperator(ctx context.Context, t testing.TB, in *Installer, ns string) {
 	t.Helper()
+	markReady := func(res dynamic.ResourceInterface, keep func(name string) bool) {
+		list, err := res.List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return
+		}
+		for i := range list.Items {
+			w := &list.Items[i]
+			if !keep(w.GetName()) {
+				continue
+			}
+			if ok, _, _ := unstructured.NestedSlice(w.Object, "status", "conditions"); len(ok) > 0 {
+				continue
+			}
+			_ = unstructured.SetNestedSlice(w.Object, []any{map[string]any{
+				"type": "Ready", "status": "True", "reason": "Reconciled", "observedGeneration": w.GetGeneration(),
+			}}, "status", "conditions")
+			_, _ = res.UpdateStatus(ctx, w, metav1.UpdateOptions{})
+		}
+	}
 	go func() {
 		for ctx.Err() == nil {
-			list, err := in.dynamic.Resource(widgetGVR).Namespace(ns).List(ctx, metav1.ListOptions{})
-			if err == nil {
-				for i := range list.Items {
-					w := &list.Items[i]
-					if ok, _, _ := unstructured.NestedSlice(w.Object, "status", "conditions"); len(ok) > 0 {
-						continue
-					}
-					_ = unstructured.SetNestedSlice(w.Object, []any{map[string]any{
-						"type": "Ready", "status": "True", "reason": "Reconciled", "observedGeneration": w.GetGeneration(),
-					}}, "status", "conditions")
-					_, _ = in.dynamic.Resource(widgetGVR).Namespace(ns).UpdateStatus(ctx, w, metav1.UpdateOptions{})
-				}
-			}
+			markReady(in.dynamic.Resource(widgetGVR).Namespace(ns), func(string) bool { return true })
+			markReady(in.dynamic.Resource(clusterWidgetGVR), func(name string) bool { return strings.HasPrefix(name, ns+"-") })
 			select {
 			case <-ctx.Done():
 			case <-time.After(200 * time.Millisecond):

@@ -10,6 +10,8 @@ import (
 	"helm.sh/helm/v3/pkg/release"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/devstack-dev/devstack/internal/stack"
 )
 
 // An operator chart ships a CRD and a Deployment; a dependent chart creates
@@ -168,11 +170,10 @@ func TestIntegrationUninstall(t *testing.T) {
 	if err := runPlan(ctx, t, in, nil, op, w).Err(); err != nil {
 		t.Fatal(err)
 	}
-	if err := in.Uninstall(ctx, w); err != nil {
-		t.Fatal(err)
-	}
-	if err := in.Uninstall(ctx, op); err != nil {
-		t.Fatal(err)
+	for _, c := range []stack.Planned{w, op} {
+		if existed, err := in.Uninstall(ctx, c); err != nil || !existed {
+			t.Fatalf("uninstall %s: existed %v, %v", c.Name, existed, err)
+		}
 	}
 	for _, name := range []string{"operator", "gadget"} {
 		if r := releaseOf(t, in, ns, name); r != nil {
@@ -189,8 +190,8 @@ func TestIntegrationUninstall(t *testing.T) {
 	if _, err := in.dynamic.Resource(crds).Get(ctx, "gizmos."+ns+".test.devstack.dev", metav1.GetOptions{}); err == nil {
 		t.Error("the operator's templated CRD is still there")
 	}
-	if err := in.Uninstall(ctx, op); err != nil {
-		t.Errorf("uninstalling a missing release: %v", err)
+	if existed, err := in.Uninstall(ctx, op); err != nil || existed {
+		t.Errorf("uninstalling a missing release: existed %v, %v; want false, nil", existed, err)
 	}
 	if st, err := in.Status(ctx, op); err != nil || st.Installed {
 		t.Errorf("status after uninstall: %+v, %v", st, err)
@@ -208,4 +209,48 @@ func unstructuredInt(obj map[string]any, fields ...string) (int64, bool, error) 
 	}
 	n, ok := asInt64(cur)
 	return n, ok, nil
+}
+
+// A component waits on a cluster-scoped custom resource (as eso-config on
+// External Secrets' ClusterSecretStore): the wait reads it without a
+// namespace, even when the catalog entry names one, and ends once the
+// operator sets its condition.
+func TestIntegrationWaitClusterScoped(t *testing.T) {
+	rec, in, ns, ctx := integrationSetup(t)
+	// The operator marks the ClusterWidget Ready only once the installer
+	// has said it waits for it: the wait must have found the object.
+	go func() {
+		for ctx.Err() == nil && !containsAny(progressOf(rec, "store"), "clusterwidget/"+ns+"-store") {
+			time.Sleep(20 * time.Millisecond)
+		}
+		fakeOperator(ctx, t, in, ns)
+	}()
+	op := component("operator", "operator", ns, nil)
+	w := component("store", "widget", ns, map[string]any{"clusterWidget": true}, "operator")
+	w.Wait = []stack.WaitFor{{APIVersion: "test.devstack.dev/v1", Kind: "ClusterWidget", Name: ns + "-store", Namespace: ns}}
+	w.TimeoutSeconds = 30
+	rep := runPlan(ctx, t, in, rec, op, w)
+	if err := rep.Err(); err != nil {
+		t.Fatalf("%v (progress %q)", err, progressOf(rec, "store"))
+	}
+	msgs := progressOf(rec, "store")
+	if containsAny(msgs, "not created yet") {
+		t.Errorf("the wait looked for the cluster-scoped object in a namespace: %q", msgs)
+	}
+	if !containsAny(msgs, "clusterwidget/"+ns+"-store waiting for condition Ready") {
+		t.Errorf("progress %q does not say it waited for the condition", msgs)
+	}
+	obj, err := in.dynamic.Resource(clusterWidgetGVR).Get(ctx, ns+"-store", metav1.GetOptions{})
+	if err != nil || !check(obj, "Ready").Ready {
+		t.Fatalf("the ClusterWidget is not Ready after Apply: %v", err)
+	}
+	if st, err := in.Status(ctx, w); err != nil || !st.Ready {
+		t.Errorf("status = %+v, %v; want ready", st, err)
+	}
+	if _, err := in.Uninstall(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := in.dynamic.Resource(clusterWidgetGVR).Get(ctx, ns+"-store", metav1.GetOptions{}); err == nil {
+		t.Error("the ClusterWidget is still there after Uninstall")
+	}
 }

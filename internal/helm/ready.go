@@ -3,12 +3,16 @@ package helm
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	apiextv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
@@ -214,4 +218,189 @@ func asInt64(v any) (int64, bool) {
 		return int64(n), true
 	}
 	return 0, false
+}
+
+func refOf(obj *unstructured.Unstructured) string {
+	return strings.ToLower(obj.GetKind()) + "/" + obj.GetName()
+}
+
+// podReadySince reports whether a pod's Ready condition is True and was
+// reported by its kubelet since the pod's node started (since, by node
+// name; a node not listed puts no bound). After a node container is
+// stopped and started, the API keeps the Ready=True written before the
+// stop until the restarted kubelet syncs the pod. The kubelet sets
+// lastTransitionTime only when the status flips, so a pod whose restarted
+// containers were already running at the kubelet's first sync keeps the
+// old time: containers running since the start also prove a fresh report.
+func podReadySince(p *corev1.Pod, since map[string]time.Time) bool {
+	var ready *corev1.PodCondition
+	for i := range p.Status.Conditions {
+		if p.Status.Conditions[i].Type == corev1.PodReady {
+			ready = &p.Status.Conditions[i]
+		}
+	}
+	if ready == nil || ready.Status != corev1.ConditionTrue {
+		return false
+	}
+	start, ok := since[p.Spec.NodeName]
+	if !ok || start.IsZero() {
+		return true
+	}
+	// API times have whole seconds.
+	start = start.Truncate(time.Second)
+	if !ready.LastTransitionTime.Time.Before(start) {
+		return true
+	}
+	if len(p.Status.ContainerStatuses) == 0 {
+		return false
+	}
+	for _, c := range p.Status.ContainerStatuses {
+		if c.State.Running == nil || c.State.Running.StartedAt.Time.Before(start) {
+			return false
+		}
+	}
+	return true
+}
+
+// workloadReadySince counts a workload ready only when as many of its
+// pods as it wants are ready since their node started: its status counts
+// pods whose Ready condition may predate the cluster's restart.
+func workloadReadySince(obj *unstructured.Unstructured, pods []corev1.Pod, since map[string]time.Time) readiness {
+	ref := refOf(obj)
+	var want int64
+	switch obj.GetKind() {
+	case "Deployment":
+		if paused, _, _ := unstructured.NestedBool(obj.Object, "spec", "paused"); paused {
+			return readiness{Ready: true}
+		}
+		want = 1
+		if n, ok, _ := unstructured.NestedFieldNoCopy(obj.Object, "spec", "replicas"); ok {
+			want, _ = asInt64(n)
+		}
+	case "StatefulSet":
+		want = 1
+		if n, ok, _ := unstructured.NestedFieldNoCopy(obj.Object, "spec", "replicas"); ok {
+			want, _ = asInt64(n)
+		}
+	case "DaemonSet":
+		n, _, _ := unstructured.NestedFieldNoCopy(obj.Object, "status", "desiredNumberScheduled")
+		want, _ = asInt64(n)
+	default:
+		return readiness{Ready: true}
+	}
+	if want == 0 {
+		return readiness{Ready: true}
+	}
+	raw, _, _ := unstructured.NestedMap(obj.Object, "spec", "selector")
+	var ls metav1.LabelSelector
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(raw, &ls); err != nil {
+		return readiness{Failed: fmt.Errorf("%s: reading its selector: %w", ref, err)}
+	}
+	sel, err := metav1.LabelSelectorAsSelector(&ls)
+	if err != nil || sel.Empty() {
+		return readiness{Failed: fmt.Errorf("%s: unusable selector %v: %v", ref, raw, err)}
+	}
+	var fresh int64
+	for i := range pods {
+		p := &pods[i]
+		if p.DeletionTimestamp == nil && sel.Matches(labels.Set(p.Labels)) && podReadySince(p, since) {
+			fresh++
+		}
+	}
+	if fresh >= want {
+		return readiness{Ready: true}
+	}
+	return readiness{Waiting: fmt.Sprintf("%s %d/%d ready since its node started (waiting for the kubelet to report its pods again)", ref, fresh, want)}
+}
+
+// claimInputs is what decides a pending claim besides the claim itself.
+type claimInputs struct {
+	class        *storagev1.StorageClass // nil: none named, or missing
+	classMissing bool                    // the claim names a class that does not exist
+	consumers    []corev1.Pod            // the pods that mount the claim
+}
+
+// claimState decides whether a PersistentVolumeClaim lets its component
+// count as ready: Bound, or waiting for its first consumer while every pod
+// that mounts it is scheduled (no pod yet: nothing waits for it; the
+// scheduler binds the claim when it places the pod). A Lost claim fails.
+func claimState(pvc *corev1.PersistentVolumeClaim, in claimInputs) readiness {
+	ref := "pvc/" + pvc.Name
+	switch pvc.Status.Phase {
+	case corev1.ClaimBound:
+		return readiness{Ready: true}
+	case corev1.ClaimLost:
+		return readiness{Failed: fmt.Errorf("%s is Lost: its PersistentVolume %q is gone; delete the claim to get a new volume (its data is lost)", ref, pvc.Spec.VolumeName)}
+	}
+	className := ""
+	if pvc.Spec.StorageClassName != nil {
+		className = *pvc.Spec.StorageClassName
+	}
+	switch {
+	case in.classMissing:
+		return readiness{Waiting: fmt.Sprintf("%s Pending: storage class %q does not exist", ref, className)}
+	case className == "":
+		return readiness{Waiting: ref + " Pending (no storage class: waiting for a matching PersistentVolume)"}
+	}
+	if in.class != nil && in.class.VolumeBindingMode != nil && *in.class.VolumeBindingMode == storagev1.VolumeBindingWaitForFirstConsumer {
+		for i := range in.consumers {
+			if p := &in.consumers[i]; p.Spec.NodeName == "" && p.DeletionTimestamp == nil {
+				msg := fmt.Sprintf("%s Pending (storage class %s binds at first consumer; pod/%s not scheduled yet", ref, className, p.Name)
+				if why := podProblem(p); why != "" {
+					msg += ": " + why
+				}
+				return readiness{Waiting: msg + ")"}
+			}
+		}
+		return readiness{Ready: true}
+	}
+	prov := ""
+	if in.class != nil {
+		prov = ", provisioner " + in.class.Provisioner
+	}
+	return readiness{Waiting: fmt.Sprintf("%s Pending (storage class %s%s)", ref, className, prov)}
+}
+
+// consumersOf returns the pods that mount claim name.
+func consumersOf(pods []corev1.Pod, name string) []corev1.Pod {
+	var out []corev1.Pod
+	for _, p := range pods {
+		for _, v := range p.Spec.Volumes {
+			if v.PersistentVolumeClaim != nil && v.PersistentVolumeClaim.ClaimName == name {
+				out = append(out, p)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// statefulSetClaimNames returns the claims a StatefulSet's
+// volumeClaimTemplates create for its replicas: <template>-<set>-<ordinal>.
+func statefulSetClaimNames(obj *unstructured.Unstructured) []string {
+	tmpls, _, _ := unstructured.NestedSlice(obj.Object, "spec", "volumeClaimTemplates")
+	if len(tmpls) == 0 {
+		return nil
+	}
+	n := int64(1)
+	if v, ok, _ := unstructured.NestedFieldNoCopy(obj.Object, "spec", "replicas"); ok {
+		n, _ = asInt64(v)
+	}
+	start := int64(0)
+	if v, ok, _ := unstructured.NestedFieldNoCopy(obj.Object, "spec", "ordinals", "start"); ok {
+		start, _ = asInt64(v)
+	}
+	var names []string
+	for _, raw := range tmpls {
+		t, _ := raw.(map[string]any)
+		md, _ := t["metadata"].(map[string]any)
+		tn, _ := md["name"].(string)
+		if tn == "" {
+			continue
+		}
+		for i := start; i < start+n; i++ {
+			names = append(names, fmt.Sprintf("%s-%s-%d", tn, obj.GetName(), i))
+		}
+	}
+	return names
 }

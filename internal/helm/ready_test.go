@@ -96,6 +96,13 @@ status: {conditions: [{type: Ready, status: "True", observedGeneration: 1}]}`, W
 apiVersion: example.com/v1
 kind: Thing
 metadata: {name: t}`, Waiting: "thing/t waiting for condition Available"},
+		// kind gives a LoadBalancer no address: waiting for one would never end.
+		{Name: "loadbalancer service without an address", Object: `
+apiVersion: v1
+kind: Service
+metadata: {name: traefik}
+spec: {type: LoadBalancer, ports: [{port: 80}]}
+status: {loadBalancer: {}}`, Ready: true},
 		{Name: "configmap", Object: `
 apiVersion: v1
 kind: ConfigMap

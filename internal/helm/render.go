@@ -11,6 +11,7 @@ import (
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chartutil"
+	"helm.sh/helm/v3/pkg/helmpath"
 	"helm.sh/helm/v3/pkg/release"
 	"helm.sh/helm/v3/pkg/releaseutil"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -50,7 +51,8 @@ type RenderOptions struct {
 	// ChartFS holds the embedded local charts (profiles.FS).
 	ChartFS fs.FS
 	// HTTPClient, RegistryConfig and PlainHTTPRegistry fetch charts that
-	// are missing from the cache, as for Options.
+	// are missing from the cache, as for Options (and with the same
+	// default for RegistryConfig).
 	HTTPClient        *http.Client
 	RegistryConfig    string
 	PlainHTTPRegistry bool
@@ -64,6 +66,11 @@ func NewRenderer(opts RenderOptions) (*Renderer, error) {
 			return nil, err
 		}
 		opts.CacheDir = dir
+	}
+	if opts.RegistryConfig == "" {
+		if p := helmpath.ConfigPath("registry/config.json"); fileExists(p) {
+			opts.RegistryConfig = p
+		}
 	}
 	// A chart-only Installer: loadChart and the cache need nothing else,
 	// so rendering loads charts exactly as Apply does.

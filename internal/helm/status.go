@@ -31,7 +31,8 @@ type Status struct {
 	Waiting []string `json:"waiting,omitempty"`
 }
 
-// Status reads component c's release and checks its resources once.
+// Status reads component c's release and checks its resources once, by
+// the rule Apply waits by (Options.ReadySince included).
 func (in *Installer) Status(ctx context.Context, c stack.Planned) (Status, error) {
 	cfg := in.actionConfig(namespaceOf(c))
 	last, err := lastRelease(cfg, c.Name)
@@ -51,19 +52,10 @@ func (in *Installer) Status(ctx context.Context, c stack.Planned) (Status, error
 		st.Waiting = []string{err.Error()}
 		return st, nil
 	}
-	for _, t := range waitTargets(all, c) {
-		obj, err := in.get(ctx, &t)
-		if err != nil {
-			st.Waiting = append(st.Waiting, fmt.Sprintf("%s: %v", t.ref(), err))
-			continue
-		}
-		r := check(obj, t.condition)
-		switch {
-		case r.Failed != nil:
-			st.Waiting = append(st.Waiting, r.Failed.Error())
-		case !r.Ready:
-			st.Waiting = append(st.Waiting, r.Waiting)
-		}
+	o := in.observe(ctx, waitTargets(all, c))
+	st.Waiting = o.waiting
+	if o.failed != nil {
+		st.Waiting = append(st.Waiting, o.failed.Error())
 	}
 	st.Ready = len(st.Waiting) == 0 && st.State == "deployed"
 	return st, nil

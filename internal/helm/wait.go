@@ -7,11 +7,11 @@ import (
 	"time"
 
 	"helm.sh/helm/v3/pkg/action"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/devstack-dev/devstack/internal/stack"
 )
@@ -26,16 +26,20 @@ type target struct {
 	condition string
 	// keep marks resources Helm leaves behind on uninstall.
 	keep bool
+	// uid is the object's UID when read before its deletion.
+	uid types.UID
 }
 
 func (t target) ref() string { return strings.ToLower(t.gvk.Kind) + "/" + t.name }
 
 // waitKinds are the kinds of a release's manifest whose readiness means
-// something; Services, ConfigMaps and RBAC are ready once created.
+// something; Services (LoadBalancers included: kind has no load balancer
+// to give them an address), ConfigMaps and RBAC are ready once created.
 var waitKinds = map[schema.GroupKind]bool{
 	{Group: "apps", Kind: "Deployment"}: true, {Group: "apps", Kind: "StatefulSet"}: true,
 	{Group: "apps", Kind: "DaemonSet"}: true, {Group: "batch", Kind: "Job"}: true, {Kind: "Pod"}: true,
 	{Group: "apiextensions.k8s.io", Kind: "CustomResourceDefinition"}: true,
+	{Kind: "PersistentVolumeClaim"}:                                   true,
 }
 
 // manifestTargets lists every resource of a release manifest, mapped to
@@ -83,19 +87,10 @@ func waitTargets(all []target, c stack.Planned) []target {
 	return ts
 }
 
-// get reads a target, mapping its kind first if needed (the CRD of a
-// custom resource may have appeared after the run started).
+// get reads one target.
 func (in *Installer) get(ctx context.Context, t *target) (*unstructured.Unstructured, error) {
-	if t.gvr.Resource == "" {
-		m, err := in.getter.mapper.RESTMapping(t.gvk.GroupKind(), t.gvk.Version)
-		if err != nil {
-			in.getter.refresh()
-			return nil, fmt.Errorf("kind %s is not known to the cluster yet: %w", t.gvk.Kind, err)
-		}
-		t.gvr = m.Resource
-	}
-	if t.namespace == "" {
-		return in.dynamic.Resource(t.gvr).Get(ctx, t.name, metav1.GetOptions{})
+	if err := in.resolve(t); err != nil {
+		return nil, err
 	}
 	return in.dynamic.Resource(t.gvr).Namespace(t.namespace).Get(ctx, t.name, metav1.GetOptions{})
 }
@@ -105,58 +100,31 @@ func (in *Installer) get(ctx context.Context, t *target) (*unstructured.Unstruct
 // caller's context: when it is done the wait was cancelled, otherwise ctx's
 // own deadline (the component's timeout) passed.
 func (in *Installer) wait(ctx, parent context.Context, c stack.Planned, ts []target, timeout time.Duration) error {
-	pending := append([]target(nil), ts...)
+	pending := ts
 	interval := 100 * time.Millisecond
 	last := ""
 	for {
-		var still []target
-		var waiting []string
-		var objs []*unstructured.Unstructured
-		for i := range pending {
-			t := &pending[i]
-			obj, err := in.get(ctx, t)
-			switch {
-			case err == nil:
-			case ctx.Err() != nil:
-				still = append(still, *t)
-				waiting = append(waiting, t.ref())
-				continue
-			case apierrors.IsNotFound(err):
-				still = append(still, *t)
-				waiting = append(waiting, t.ref()+" not created yet")
-				continue
-			default:
-				still = append(still, *t)
-				waiting = append(waiting, fmt.Sprintf("%s: %v", t.ref(), err))
-				continue
-			}
-			r := check(obj, t.condition)
-			if r.Failed != nil {
-				return &WaitError{Component: c.Name, Pending: []string{t.ref()}, Err: r.Failed,
-					Reason: in.diagnose(detached(parent), []*unstructured.Unstructured{obj})}
-			}
-			if !r.Ready {
-				still = append(still, *t)
-				waiting = append(waiting, r.Waiting)
-				objs = append(objs, obj)
-			}
+		o := in.observe(ctx, pending)
+		if o.failed != nil {
+			return &WaitError{Component: c.Name, Pending: []string{o.failedRef}, Err: o.failed,
+				Reason: in.diagnose(detached(parent), []*unstructured.Unstructured{o.failedObj})}
 		}
-		if len(still) == 0 {
+		if o.ready() {
 			return nil
 		}
-		if msg := summarize(waiting, 3); msg != last {
+		if msg := summarize(o.waiting, 3); msg != last {
 			in.progress(c, "waiting for "+msg)
 			last = msg
 		}
-		pending = still
+		pending = o.pending
 		select {
 		case <-ctx.Done():
-			we := &WaitError{Component: c.Name, Pending: waiting, Err: errTimedOut, Timeout: timeout}
+			we := &WaitError{Component: c.Name, Pending: o.waiting, Err: errTimedOut, Timeout: timeout}
 			if parent.Err() != nil {
 				we.Err, we.Timeout = errCancelled, 0
 			}
 			dctx, cancel := context.WithTimeout(detached(parent), 10*time.Second)
-			we.Reason = in.diagnose(dctx, objs)
+			we.Reason = in.diagnose(dctx, o.notReady)
 			cancel()
 			return we
 		case <-time.After(interval):

@@ -17,6 +17,9 @@ type Container struct {
 	// Name is the container's name.
 	Name  string
 	Image string
+	// PullPolicy is the container's imagePullPolicy as rendered (empty:
+	// the kubelet's default).
+	PullPolicy string
 }
 
 // podSpecPaths gives, per workload kind of the built-in API groups, where
@@ -75,7 +78,9 @@ func Containers(obj *unstructured.Unstructured) []Container {
 			m, _ := item.(map[string]any)
 			image, _ := m["image"].(string)
 			name, _ := m["name"].(string)
-			out = append(out, Container{Field: fmt.Sprintf("%s.%s[%d].image", strings.Join(path, "."), list, i), Name: name, Image: image})
+			policy, _ := m["imagePullPolicy"].(string)
+			out = append(out, Container{Field: fmt.Sprintf("%s.%s[%d].image", strings.Join(path, "."), list, i),
+				Name: name, Image: image, PullPolicy: policy})
 		}
 	}
 	return out
@@ -91,6 +96,9 @@ type Use struct {
 	Template  string `json:"template,omitempty"`
 	Field     string `json:"field,omitempty"`
 	Container string `json:"container,omitempty"`
+	// PullPolicy is the container's imagePullPolicy; "Never" means the
+	// node must already have the image.
+	PullPolicy string `json:"pullPolicy,omitempty"`
 }
 
 // DeclaredObject is the Object of a Use that the catalog declares.
@@ -104,6 +112,17 @@ type Image struct {
 	// Components are sorted and unique.
 	Components []string `json:"components"`
 	Uses       []Use    `json:"uses"`
+}
+
+// Pulled reports whether some use of the image lets the node pull it
+// (imagePullPolicy other than Never).
+func (img Image) Pulled() bool {
+	for _, u := range img.Uses {
+		if u.PullPolicy != "Never" {
+			return true
+		}
+	}
+	return false
 }
 
 // Invalid is a reference that does not parse (or an empty image field).
@@ -143,10 +162,12 @@ func (s *Set) Add(value string, use Use) {
 	}
 }
 
-// AddObject records the images of obj, rendered by template of component.
-func (s *Set) AddObject(component, template string, obj *unstructured.Unstructured) {
+// AddObject records the images of obj, rendered by template of
+// component; namespace is where obj lands when it names none (the
+// release's namespace).
+func (s *Set) AddObject(component, namespace, template string, obj *unstructured.Unstructured) {
 	for _, c := range Containers(obj) {
-		s.Add(c.Image, Use{Component: component, Object: objectRef(obj), Template: template, Field: c.Field, Container: c.Name})
+		s.Add(c.Image, Use{Component: component, Object: objectRef(obj, namespace), Template: template, Field: c.Field, Container: c.Name, PullPolicy: c.PullPolicy})
 	}
 }
 
@@ -191,9 +212,9 @@ func (s *Set) Of(component string) []Image {
 // Invalid returns the references that did not parse, in the order found.
 func (s *Set) Invalid() []Invalid { return append([]Invalid(nil), s.invalid...) }
 
-func objectRef(obj *unstructured.Unstructured) string {
+func objectRef(obj *unstructured.Unstructured, namespace string) string {
 	if ns := obj.GetNamespace(); ns != "" {
-		return obj.GetKind() + " " + ns + "/" + obj.GetName()
+		namespace = ns
 	}
-	return obj.GetKind() + " " + obj.GetName()
+	return obj.GetKind() + " " + namespace + "/" + obj.GetName()
 }

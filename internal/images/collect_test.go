@@ -38,27 +38,28 @@ func TestContainersOfEveryWorkloadKind(t *testing.T) {
 	}
 	want := map[string][]Container{
 		"Pod/pod": {
-			{"spec.initContainers[0].image", "init", "busybox:1.37.0"},
-			{"spec.containers[0].image", "main", "nginx:1.27.3"},
-			{"spec.ephemeralContainers[0].image", "debug", "docker.io/library/busybox:1.37.0"},
+			{"spec.initContainers[0].image", "init", "busybox:1.37.0", "Never"},
+			{"spec.containers[0].image", "main", "nginx:1.27.3", ""},
+			{"spec.ephemeralContainers[0].image", "debug", "docker.io/library/busybox:1.37.0", "IfNotPresent"},
 		},
 		"Deployment/deploy": {
-			{"spec.template.spec.containers[0].image", "app", "ghcr.io/example/app:v1.2.3"},
-			{"spec.template.spec.containers[1].image", "sidecar", "nginx:1.27.3"},
+			{"spec.template.spec.containers[0].image", "app", "ghcr.io/example/app:v1.2.3", ""},
+			{"spec.template.spec.containers[1].image", "sidecar", "nginx:1.27.3", ""},
 		},
 		"StatefulSet/sts": {
-			{"spec.template.spec.initContainers[0].image", "init", "quay.io/example/init:0.1.0"},
-			{"spec.template.spec.containers[0].image", "db", "ghcr.io/example/db:16"},
+			{"spec.template.spec.initContainers[0].image", "init", "quay.io/example/init:0.1.0", ""},
+			{"spec.template.spec.containers[0].image", "db", "ghcr.io/example/db:16", ""},
 		},
-		"DaemonSet/ds":             {{"spec.template.spec.containers[0].image", "agent", "grafana/alloy:v1.8.0"}},
-		"ReplicaSet/rs":            {{"spec.template.spec.containers[0].image", "app", "registry.k8s.io/pause:3.10"}},
-		"ReplicationController/rc": {{"spec.template.spec.containers[0].image", "app", "example/rc:2.0.0"}},
-		"Job/job":                  {{"spec.template.spec.containers[0].image", "migrate", "ghcr.io/example/app:v1.2.3"}},
-		"CronJob/cron":             {{"spec.jobTemplate.spec.template.spec.containers[0].image", "backup", "example/backup"}},
-		"PodTemplate/tpl":          {{"template.spec.containers[0].image", "t", "example/tpl:1.0.0"}},
+		"DaemonSet/ds":             {{"spec.template.spec.containers[0].image", "agent", "grafana/alloy:v1.8.0", ""}},
+		"ReplicaSet/rs":            {{"spec.template.spec.containers[0].image", "app", "registry.k8s.io/pause:3.10", ""}},
+		"ReplicationController/rc": {{"spec.template.spec.containers[0].image", "app", "example/rc:2.0.0", ""}},
+		"Job/job":                  {{"spec.template.spec.containers[0].image", "migrate", "ghcr.io/example/app:v1.2.3", ""}},
+		"CronJob/cron":             {{"spec.jobTemplate.spec.template.spec.containers[0].image", "backup", "example/backup", ""}},
+		"Pod/local":                {{"spec.containers[0].image", "local", "example/local-only:dev", "Never"}},
+		"PodTemplate/tpl":          {{"template.spec.containers[0].image", "t", "example/tpl:1.0.0", ""}},
 		"Deployment/broken": {
-			{"spec.template.spec.containers[0].image", "bad", "Example/Upper:1.0"},
-			{"spec.template.spec.containers[1].image", "empty", ""},
+			{"spec.template.spec.containers[0].image", "bad", "Example/Upper:1.0", ""},
+			{"spec.template.spec.containers[1].image", "empty", "", ""},
 		},
 	}
 	if !reflect.DeepEqual(got, want) {
@@ -69,7 +70,7 @@ func TestContainersOfEveryWorkloadKind(t *testing.T) {
 func TestSetDeduplicatesAndOrders(t *testing.T) {
 	var s Set
 	for _, o := range loadObjects(t, "testdata/workloads.yaml") {
-		s.AddObject("web", "web/templates/all.yaml", o)
+		s.AddObject("web", "web-ns", "web/templates/all.yaml", o)
 	}
 	s.AddDeclared("db", []string{"ghcr.io/example/db:16", "nginx:1.27.3", "docker.io/library/nginx:1.27.3"})
 
@@ -79,6 +80,7 @@ func TestSetDeduplicatesAndOrders(t *testing.T) {
 	}
 	want := []string{
 		"docker.io/example/backup",
+		"docker.io/example/local-only:dev",
 		"docker.io/example/rc:2.0.0",
 		"docker.io/example/tpl:1.0.0",
 		"docker.io/grafana/alloy:v1.8.0",
@@ -99,9 +101,17 @@ func TestSetDeduplicatesAndOrders(t *testing.T) {
 				t.Errorf("nginx: components %v, %d uses, want db and web, 4 uses", img.Components, len(img.Uses))
 			}
 		case "docker.io/library/busybox:1.37.0":
-			wantUse := Use{Component: "web", Object: "Pod apps/pod", Template: "web/templates/all.yaml", Field: "spec.initContainers[0].image", Container: "init"}
-			if img.Uses[0] != wantUse || len(img.Uses) != 2 {
+			wantUse := Use{Component: "web", Object: "Pod apps/pod", Template: "web/templates/all.yaml", Field: "spec.initContainers[0].image", Container: "init", PullPolicy: "Never"}
+			if img.Uses[0] != wantUse || len(img.Uses) != 2 || !img.Pulled() {
 				t.Errorf("busybox uses %+v", img.Uses)
+			}
+		case "docker.io/example/local-only:dev":
+			if img.Pulled() {
+				t.Error("an image whose only use has imagePullPolicy Never is pulled")
+			}
+		case "quay.io/example/init:0.1.0":
+			if !img.Pulled() {
+				t.Error("an image with the default pull policy is pulled")
 			}
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Container is one node container as the container engine shows it.
@@ -15,6 +16,10 @@ type Container struct {
 	Running bool   `json:"running"`
 	// Status is the engine's word for the state: running, exited, created...
 	Status string `json:"status"`
+	// StartedAt is when the container last started (zero: never). Its
+	// kubelet started after it, so pod statuses written before it are
+	// from before the node's last start.
+	StartedAt time.Time `json:"startedAt,omitzero"`
 	// Ports maps published container TCP ports to host ports.
 	Ports map[int]int `json:"ports,omitempty"`
 }

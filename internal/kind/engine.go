@@ -189,8 +189,9 @@ type inspected struct {
 		Labels map[string]string
 	}
 	State struct {
-		Running bool
-		Status  string
+		Running   bool
+		Status    string
+		StartedAt string
 	}
 	HostConfig struct {
 		PortBindings map[string][]struct{ HostIP, HostPort string }
@@ -213,6 +214,11 @@ func parseInspect(out []byte) ([]Container, error) {
 			Image:   first(r.Config.Image, r.ImageName),
 			Running: r.State.Running,
 			Status:  r.State.Status,
+		}
+		// Docker and Podman write RFC 3339 with nanoseconds; a container
+		// never started has Go's zero time.
+		if at, err := time.Parse(time.RFC3339Nano, r.State.StartedAt); err == nil && at.Year() > 1 {
+			c.StartedAt = at.UTC()
 		}
 		for port, binds := range r.HostConfig.PortBindings {
 			num, proto, _ := strings.Cut(port, "/")

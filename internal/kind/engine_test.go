@@ -18,11 +18,13 @@ func TestParseInspect(t *testing.T) {
 		Want []Container
 	}{
 		{File: "docker-inspect.json", Want: []Container{
-			{Name: "devstack-control-plane", Role: "control-plane", Image: img, Running: true, Status: "running", Ports: map[int]int{80: 8080, 443: 8443, 6443: 41235}},
-			{Name: "devstack-worker", Role: "worker", Image: img, Status: "exited"},
+			{Name: "devstack-control-plane", Role: "control-plane", Image: img, Running: true, Status: "running", Ports: map[int]int{80: 8080, 443: 8443, 6443: 41235},
+				StartedAt: time.Date(2026, 12, 2, 0, 57, 7, 123456789, time.UTC)},
+			{Name: "devstack-worker", Role: "worker", Image: img, Status: "exited", StartedAt: time.Date(2026, 12, 1, 18, 0, 0, 500_000_000, time.UTC)},
 		}},
 		{File: "podman-inspect.json", Want: []Container{
-			{Name: "devstack-control-plane", Role: "control-plane", Image: "docker.io/kindest/node:v1.36.4", Running: true, Status: "running", Ports: map[int]int{80: 80, 443: 443}},
+			{Name: "devstack-control-plane", Role: "control-plane", Image: "docker.io/kindest/node:v1.36.4", Running: true, Status: "running", Ports: map[int]int{80: 80, 443: 443},
+				StartedAt: time.Date(2026, 12, 2, 0, 57, 7, 386284226, time.UTC)},
 		}},
 	}
 	for _, tc := range cases {

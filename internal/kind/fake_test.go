@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/devstack-dev/devstack/internal/event"
 	"sigs.k8s.io/kind/pkg/cluster"
@@ -138,6 +139,9 @@ func (f *fakeKind) setRunning(running bool, names ...string) {
 			for _, n := range names {
 				if c.Name == n {
 					f.clusters[cl][i].Running = running
+					if running {
+						f.clusters[cl][i].StartedAt = time.Now()
+					}
 				}
 			}
 		}

@@ -39,6 +39,18 @@ type ClusterStatus struct {
 	Message string `json:"message,omitempty"`
 }
 
+// NodesStartedAt maps each running node to when its container last
+// started, for helm.Options.ReadySince.
+func (s ClusterStatus) NodesStartedAt() map[string]time.Time {
+	out := map[string]time.Time{}
+	for _, n := range s.Nodes {
+		if n.Running && !n.StartedAt.IsZero() {
+			out[n.Name] = n.StartedAt
+		}
+	}
+	return out
+}
+
 // Status reports the cluster's state. An unreachable engine is not an
 // error: the status says StateUnknown and why.
 func (m *Manager) Status(ctx context.Context, name string) (ClusterStatus, error) {

@@ -108,6 +108,14 @@ type Result struct {
 	Kubeconfig string `json:"kubeconfig"`
 	// UserKubeconfig is the file the context was exported to.
 	UserKubeconfig string `json:"userKubeconfig"`
+	// StartedAt is when Ensure started the nodes of a stopped cluster;
+	// zero when it created the cluster or found it running.
+	StartedAt time.Time `json:"startedAt,omitzero"`
+	// NodesStartedAt maps each node of a cluster Ensure started or reused
+	// to when its container last started (StartedAt for those it started),
+	// for helm.Options.ReadySince: pod statuses written before are stale.
+	// nil for a cluster Ensure created.
+	NodesStartedAt map[string]time.Time `json:"nodesStartedAt,omitempty"`
 }
 
 // Ensure makes the cluster match want: it creates it when absent, reuses
@@ -164,11 +172,13 @@ func (m *Manager) Ensure(ctx context.Context, want Spec, recreate bool) (Result,
 	case ActionStart:
 		stopped := obs.Stopped()
 		m.emit(want.Name, event.Progress, fmt.Sprintf("starting %d stopped node(s): %s", len(stopped), strings.Join(stopped, ", ")), 0)
+		res.StartedAt = time.Now()
 		if err := m.engine.Start(ctx, stopped...); err != nil {
 			return res, m.fail(want.Name, err, started)
 		}
 		fallthrough
 	case ActionReuse:
+		res.NodesStartedAt = nodesStartedAt(obs, res.StartedAt)
 		if err := m.waitReady(ctx, func() ([]byte, error) { return kubeconfigOf(p, want.Name) }); err != nil {
 			return res, m.fail(want.Name, err, started)
 		}
@@ -196,6 +206,21 @@ func (m *Manager) Ensure(ctx context.Context, want Spec, recreate bool) (Result,
 	}
 	m.emit(want.Name, state, msg, time.Since(started))
 	return res, nil
+}
+
+// nodesStartedAt is when each node's container last started: at for the
+// stopped ones that were just started.
+func nodesStartedAt(obs Observed, at time.Time) map[string]time.Time {
+	out := map[string]time.Time{}
+	for _, n := range obs.Nodes {
+		switch {
+		case !n.Running && !at.IsZero():
+			out[n.Name] = at
+		case n.Running && !n.StartedAt.IsZero():
+			out[n.Name] = n.StartedAt
+		}
+	}
+	return out
 }
 
 func (m *Manager) emit(name string, state event.State, msg string, elapsed time.Duration) {

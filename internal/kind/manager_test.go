@@ -96,12 +96,32 @@ func TestEnsureLifecycle(t *testing.T) {
 	if err != nil || st.State != StateStopped || st.KubernetesVersion != "v1.37.0" || len(st.Nodes) != 2 {
 		t.Fatalf("status after stop = %+v, %v; want stopped with 2 nodes", st, err)
 	}
+	beforeStart := time.Now()
 	res, err = m.Ensure(ctx, want, false)
 	if err != nil || res.Action != ActionStart {
 		t.Fatalf("ensure after stop = %+v, %v; want start", res, err)
 	}
-	if st, _ := m.Status(ctx, "devstack"); st.State != StateRunning {
+	// Pod statuses older than the start are stale: the installer is told
+	// when each node started.
+	if res.StartedAt.Before(beforeStart) || len(res.NodesStartedAt) != 2 {
+		t.Errorf("ensure after stop: started at %v, nodes %v; want a start after %v for both nodes", res.StartedAt, res.NodesStartedAt, beforeStart)
+	}
+	for n, at := range res.NodesStartedAt {
+		if !at.Equal(res.StartedAt) {
+			t.Errorf("node %s started at %v, want %v", n, at, res.StartedAt)
+		}
+	}
+	st, _ = m.Status(ctx, "devstack")
+	if st.State != StateRunning {
 		t.Errorf("status after start = %s, want running", st.State)
+	}
+	if got := st.NodesStartedAt(); len(got) != 2 || got["devstack-worker"].Before(res.StartedAt) {
+		t.Errorf("status nodes started at %v, want both nodes, started after %v", got, res.StartedAt)
+	}
+	// Reused while running: no start, the containers' own start times.
+	res, err = m.Ensure(ctx, want, false)
+	if err != nil || res.Action != ActionReuse || !res.StartedAt.IsZero() || len(res.NodesStartedAt) != 2 {
+		t.Errorf("ensure of a running cluster = %+v, %v; want reuse, no start, both nodes' start times", res, err)
 	}
 
 	// A change kind cannot apply: refused, the cluster is left alone.

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/devstack-dev/devstack/internal/sysfile"
 )
 
 // EnvStateDir and EnvCacheDir override the default directories (tests use
@@ -55,30 +57,12 @@ func Ensure(dir string) error {
 	return nil
 }
 
-// WritePrivate writes data to path with mode 0600, atomically, so a crash
-// never leaves half a file behind.
+// WritePrivate writes data to path with mode 0600, atomically and
+// durably (a temporary file fsynced, renamed over path, the directory
+// fsynced), so a crash never leaves half a file behind.
 func WritePrivate(path string, data []byte) error {
 	if err := Ensure(filepath.Dir(path)); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
+	return sysfile.WriteFile(path, data, 0o600)
 }

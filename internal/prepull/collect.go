@@ -26,7 +26,6 @@ func Collect(ctx context.Context, r PlanRenderer, p *stack.Plan) ([]Image, error
 	if err != nil && len(rendered) == 0 {
 		return nil, err
 	}
-	var set images.Set
 	var errs []error
 	if err != nil {
 		errs = append(errs, err)
@@ -34,13 +33,9 @@ func Collect(ctx context.Context, r PlanRenderer, p *stack.Plan) ([]Image, error
 	for _, pr := range rendered {
 		if pr.Err != nil {
 			errs = append(errs, fmt.Errorf("rendering %s: %w", pr.Component.Name, pr.Err))
-		} else {
-			for _, o := range pr.Rendered.Objects {
-				set.AddObject(pr.Component.Name, o.Template, o.Object)
-			}
 		}
-		set.AddDeclared(pr.Component.Name, pr.Component.Images)
 	}
+	set := images.FromRenders(rendered)
 	for _, inv := range set.Invalid() {
 		errs = append(errs, fmt.Errorf("%s: %s %s: image %q: %s", inv.Use.Component, inv.Use.Object, inv.Use.Field, inv.Value, inv.Err))
 	}

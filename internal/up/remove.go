@@ -8,9 +8,10 @@ import (
 	"github.com/devstack-dev/devstack/internal/stack"
 )
 
-// Uninstaller removes one component's release.
+// Uninstaller removes one component's release; existed is false when
+// there was none.
 type Uninstaller interface {
-	Uninstall(ctx context.Context, c stack.Planned) error
+	Uninstall(ctx context.Context, c stack.Planned) (existed bool, err error)
 }
 
 // Remove uninstalls the plan's components of the given tier (all tiers
@@ -44,8 +45,13 @@ func Remove(ctx context.Context, p *stack.Plan, tier stack.Tier, u Uninstaller, 
 	}
 	report := dag.Run(ctx, sub, func(ctx context.Context, name string) (dag.Outcome, error) {
 		c, _ := p.Component(name)
-		if err := u.Uninstall(ctx, c); err != nil {
+		existed, err := u.Uninstall(ctx, c)
+		if err != nil {
 			return dag.Outcome{}, err
+		}
+		if !existed {
+			// Skipped, so that callers listing what was removed leave it out.
+			return dag.Outcome{Unchanged: true, Message: "not installed"}, nil
 		}
 		return dag.Outcome{Message: "uninstalled"}, nil
 	}, dag.Options{Parallel: parallel, Sink: sink})

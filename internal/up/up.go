@@ -15,6 +15,9 @@ import (
 type Target struct {
 	Kubeconfig string
 	Context    string
+	// ReadySince maps node names to when they last started; pod statuses
+	// written before are stale (helm.Options.ReadySince).
+	ReadySince map[string]time.Time
 }
 
 // Preflight checks the machine before anything is created; it returns an

@@ -30,6 +30,8 @@ type fakes struct {
 	cluErr    error
 	dnsErr    error
 	failApply string
+	// absent names a component that has no release to uninstall.
+	absent string
 }
 
 func (f *fakes) note(s string) { f.mu.Lock(); f.calls = append(f.calls, s); f.mu.Unlock() }
@@ -55,9 +57,9 @@ func (f *fakes) Apply(_ context.Context, c stack.Planned) (dag.Outcome, error) {
 	return dag.Outcome{Message: "installed"}, nil
 }
 
-func (f *fakes) Uninstall(_ context.Context, c stack.Planned) error {
+func (f *fakes) Uninstall(_ context.Context, c stack.Planned) (bool, error) {
 	f.note("uninstall:" + c.Name)
-	return nil
+	return c.Name != f.absent, nil
 }
 
 func (f *fakes) runner(rec event.Sink) *Runner {
@@ -138,9 +140,17 @@ func TestRemoveReverseOrderByTier(t *testing.T) {
 	if got := strings.Join(f.calls, " "); got != "uninstall:app uninstall:db" {
 		t.Fatalf("apps tier: %s", got)
 	}
-	f = &fakes{}
-	if _, err := Remove(context.Background(), testPlan(), "", f, nil, 1); err != nil {
+	f = &fakes{absent: "ingress"}
+	rep, err := Remove(context.Background(), testPlan(), "", f, nil, 1)
+	if err != nil {
 		t.Fatal(err)
+	}
+	// A release that did not exist is not reported as uninstalled.
+	if r := rep.Get("ingress"); r.State != event.Skipped || r.Message != "not installed" {
+		t.Errorf("absent ingress: %s %q, want skipped, not installed", r.State, r.Message)
+	}
+	if r := rep.Get("db"); r.State != event.Succeeded || r.Message != "uninstalled" {
+		t.Errorf("db: %s %q, want succeeded, uninstalled", r.State, r.Message)
 	}
 	pos := map[string]int{}
 	for i, c := range f.calls {

@@ -3,6 +3,8 @@ package osdns
 import (
 	"context"
 	"time"
+
+	"github.com/devstack-dev/devstack/internal/sysfile"
 )
 
 // Options are the machinery Install and Uninstall use.
@@ -16,6 +18,14 @@ type Options struct {
 	Confirm func(*Changeset) error
 	// VerifyWait bounds the retries of verification (default 8 s).
 	VerifyWait time.Duration
+	// Access is what this process may do without sudo (its euid and which
+	// files it can write); the zero Access is this process. Tests set it to
+	// take the part of root or of a user who needs sudo.
+	Access sysfile.Access
+	// Live reads the running resolvers, so that a restart an interrupted
+	// install never made is made by the next one; nil means SystemLive
+	// when the root is "/" and no live check for another root.
+	Live Live
 }
 
 // Report is what Install or Uninstall did.
@@ -32,7 +42,7 @@ type Report struct {
 // (see Failed), not as an error: the changes stay, and are listed.
 func Install(ctx context.Context, cfg Config, o Options) (Report, error) {
 	var rep Report
-	cs, err := Plan(cfg)
+	cs, err := o.Plan(ctx, cfg)
 	if err != nil {
 		return rep, err
 	}
@@ -48,7 +58,7 @@ func Install(ctx context.Context, cfg Config, o Options) (Report, error) {
 		return rep, nil
 	}
 	cfg.ForceHosts = true
-	fb, err := Plan(cfg)
+	fb, err := o.Plan(ctx, cfg)
 	if err != nil {
 		return rep, err
 	}
@@ -64,7 +74,7 @@ func Install(ctx context.Context, cfg Config, o Options) (Report, error) {
 // Uninstall removes everything devstack installed.
 func Uninstall(ctx context.Context, cfg Config, o Options) (Report, error) {
 	var rep Report
-	cs, err := PlanUndo(cfg)
+	cs, err := o.PlanUndo(ctx, cfg)
 	if err != nil {
 		return rep, err
 	}

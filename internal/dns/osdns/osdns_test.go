@@ -2,14 +2,19 @@ package osdns
 
 import (
 	"context"
+	"errors"
 	"flag"
+	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/devstack-dev/devstack/internal/sysfile"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -89,12 +94,17 @@ func snapshot(t *testing.T, root string) map[string]string {
 	return out
 }
 
-// render is the changeset as a user would see it in --dry-run, with the
-// temporary root replaced by "/".
+// render is the changeset as a user would see it in --dry-run, with every
+// step Apply takes (the exact sudo commands), the temporary root shown as
+// "/" and the test user's ids as root's (the owner a real /etc has).
 func render(root string, cs *Changeset) string {
+	norm := strings.NewReplacer(root+"/", "/", fmt.Sprintf("-o %d -g %d", os.Getuid(), os.Getgid()), "-o 0 -g 0")
 	var b strings.Builder
 	for _, c := range cs.Changes {
-		b.WriteString(strings.ReplaceAll(c.String(), root+"/", "/") + "\n")
+		b.WriteString(norm.Replace(c.String()) + "\n")
+		for _, st := range c.Steps() {
+			b.WriteString("    $ " + norm.Replace(st) + "\n")
+		}
 		b.WriteString(c.Diff())
 	}
 	b.WriteString("routed: " + strings.Join(cs.Routed, " ") + "\n")
@@ -124,21 +134,101 @@ func golden(t *testing.T, name, got string) {
 	}
 }
 
-// recorder is a Runner that only records.
-type recorder struct{ cmds [][]string }
+// The two users the tests take the part of, whoever runs them: root, and
+// a laptop user who can write nothing under /etc.
+var users = []struct {
+	name   string
+	access sysfile.Access
+}{
+	{"root", sysfile.Access{Euid: 0, Writable: func(string) bool { return true }}},
+	{"user", sysfile.Access{Euid: 1000, Writable: func(string) bool { return false }}},
+}
+
+// recorder is a Runner that records every command; the file commands of
+// sudo changes it also runs, without sudo, on the test's temporary tree
+// (owned by the test's user, so `install -o` that user works unprivileged).
+// Service commands are only recorded; a restart of systemd-resolved makes
+// the fake resolved load the drop-in as it is then. failOn makes a command
+// (by name) fail instead; after runs after each command.
+type recorder struct {
+	cmds     [][]string
+	resolved *fakeResolved
+	failOn   string
+	after    func(argv []string)
+}
 
 func (r *recorder) Run(_ context.Context, _ []byte, argv ...string) error {
 	r.cmds = append(r.cmds, argv)
+	bare := slices.Clone(argv)
+	if len(bare) > 2 && bare[0] == "sudo" && bare[1] == "--" {
+		bare = bare[2:]
+	}
+	if bare[0] == r.failOn {
+		return fmt.Errorf("%s: injected failure", bare[0])
+	}
+	defer func() {
+		if r.after != nil {
+			r.after(bare)
+		}
+	}()
+	switch bare[0] {
+	case "systemctl", "nmcli":
+		if r.resolved != nil && strings.Join(bare, " ") == "systemctl restart systemd-resolved" {
+			r.resolved.restart()
+		}
+		return nil
+	}
+	if out, err := exec.Command(bare[0], bare[1:]...).CombinedOutput(); err != nil {
+		return fmt.Errorf("%q: %w: %s", bare, err, out)
+	}
 	return nil
 }
 
+// services lists the service commands run, without sudo.
+func (r *recorder) services() []string {
+	var out []string
+	for _, c := range r.cmds {
+		c = slices.DeleteFunc(slices.Clone(c), func(s string) bool { return s == "sudo" || s == "--" })
+		if c[0] == "systemctl" || c[0] == "nmcli" {
+			out = append(out, strings.Join(c, " "))
+		}
+	}
+	return out
+}
+
+// fakeResolved is systemd-resolved as Live sees it: it routes what its
+// drop-in said when it was last restarted.
+type fakeResolved struct {
+	root   string
+	loaded string
+}
+
+func (f *fakeResolved) restart() {
+	b, _ := os.ReadFile(filepath.Join(f.root, resolvedDropIn))
+	f.loaded = string(b)
+}
+
+func (f *fakeResolved) Routes(_ context.Context, svc Service, domain, addr string) (bool, error) {
+	if svc != Resolved {
+		return false, errors.New("not resolved")
+	}
+	routesDomain := slices.ContainsFunc(strings.Fields(f.loaded), func(w string) bool {
+		return strings.TrimPrefix(strings.TrimPrefix(w, "Domains="), "~") == domain
+	})
+	return routesDomain && (addr == "" && strings.Contains(f.loaded, "DNS=") || addr != "" && strings.Contains(f.loaded, "DNS="+addr+"\n")), nil
+}
+
+// TestPlanApplyUndo plans, applies, re-plans and undoes on every layout,
+// once as root and once as a user who needs sudo for every file (whoever
+// runs the tests: the access is injected, and the sudo commands really
+// run, without sudo, on the temporary tree).
 func TestPlanApplyUndo(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		layout  string
 		os      string
 		domains []string
-		cmds    []string // commands Apply runs on install
+		cmds    []string // service commands Apply runs on install
 		routed  bool
 		hosts   bool // hosts block expected after install
 	}{
@@ -149,81 +239,94 @@ func TestPlanApplyUndo(t *testing.T) {
 		{layout: "darwin", os: "darwin", domains: []string{"local", "test"}, routed: true, hosts: true},
 	}
 	for _, tc := range cases {
-		t.Run(tc.layout, func(t *testing.T) {
-			t.Parallel()
-			root := buildTree(t, layouts[tc.layout])
-			before := snapshot(t, root)
-			cfg := Config{Root: root, OS: tc.os, Domains: tc.domains, Addr: "127.0.0.1:15353",
-				Hosts: []string{"n8n.local", "Grafana.local", "grafana.local."}}
+		for _, u := range users {
+			t.Run(tc.layout+"/"+u.name, func(t *testing.T) {
+				t.Parallel()
+				root := buildTree(t, layouts[tc.layout])
+				before := snapshot(t, root)
+				resolved := &fakeResolved{root: root}
+				opts := Options{Access: u.access, Live: resolved}
+				ctx := context.Background()
+				cfg := Config{Root: root, OS: tc.os, Domains: tc.domains, Addr: "127.0.0.1:15353",
+					Hosts: []string{"n8n.local", "Grafana.local", "grafana.local."}}
 
-			cs, err := Plan(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			golden(t, tc.layout+"-install", render(root, cs))
-			if got := len(cs.Routed) > 0; got != tc.routed {
-				t.Errorf("routed %v, want %v", got, tc.routed)
-			}
-			if cs.HostsFallback != tc.hosts {
-				t.Errorf("hosts fallback %v, want %v", cs.HostsFallback, tc.hosts)
-			}
-			if n := len(cs.NeedsRoot()); n != 0 && os.Geteuid() == 0 {
-				t.Errorf("%d changes need root in a temporary tree owned by us", n)
-			}
-			rec := &recorder{}
-			if err := Apply(context.Background(), cs, rec); err != nil {
-				t.Fatal(err)
-			}
-			var cmds []string
-			for _, c := range rec.cmds {
-				cmds = append(cmds, strings.Join(slices.DeleteFunc(c, func(s string) bool { return s == "sudo" || s == "--" }), " "))
-			}
-			if !slices.Equal(cmds, tc.cmds) {
-				t.Errorf("commands %q, want %q", cmds, tc.cmds)
-			}
-			hosts, _ := os.ReadFile(filepath.Join(root, "etc/hosts"))
-			if got := strings.Contains(string(hosts), "::1 grafana.local\n"); got != tc.hosts {
-				t.Errorf("hosts block present %v, want %v:\n%s", got, tc.hosts, hosts)
-			}
-			if _, err := os.Stat(filepath.Join(root, "etc/resolv.conf")); err == nil {
-				after := snapshot(t, root)
-				if after["etc/resolv.conf"] != before["etc/resolv.conf"] {
-					t.Error("/etc/resolv.conf changed")
+				cs, err := opts.Plan(ctx, cfg)
+				if err != nil {
+					t.Fatal(err)
 				}
-			}
+				golden(t, tc.layout+"-install-"+u.name, render(root, cs))
+				if got := len(cs.Routed) > 0; got != tc.routed {
+					t.Errorf("routed %v, want %v", got, tc.routed)
+				}
+				if cs.HostsFallback != tc.hosts {
+					t.Errorf("hosts fallback %v, want %v", cs.HostsFallback, tc.hosts)
+				}
+				wantRoot := 0
+				if u.name == "user" {
+					wantRoot = len(cs.Changes)
+				}
+				if n := len(cs.NeedsRoot()); n != wantRoot {
+					t.Errorf("%d of %d changes need root, want %d", n, len(cs.Changes), wantRoot)
+				}
+				rec := &recorder{resolved: resolved}
+				if err := Apply(ctx, cs, rec); err != nil {
+					t.Fatal(err)
+				}
+				if got := rec.services(); !slices.Equal(got, tc.cmds) {
+					t.Errorf("commands %q, want %q", got, tc.cmds)
+				}
+				for _, c := range rec.cmds {
+					if sudo := c[0] == "sudo"; sudo != (u.name == "user") {
+						t.Errorf("%s ran %q", u.name, c)
+					}
+					if slices.Contains(c, "tee") {
+						t.Errorf("ran %q: a file truncated in place", c)
+					}
+				}
+				hosts, _ := os.ReadFile(filepath.Join(root, "etc/hosts"))
+				if got := strings.Contains(string(hosts), "::1 grafana.local\n"); got != tc.hosts {
+					t.Errorf("hosts block present %v, want %v:\n%s", got, tc.hosts, hosts)
+				}
+				if _, err := os.Stat(filepath.Join(root, "etc/resolv.conf")); err == nil {
+					after := snapshot(t, root)
+					if after["etc/resolv.conf"] != before["etc/resolv.conf"] {
+						t.Error("/etc/resolv.conf changed")
+					}
+				}
 
-			// Idempotent: nothing left to do.
-			again, err := Plan(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(again.Changes) != 0 {
-				t.Errorf("second plan not empty:\n%s", render(root, again))
-			}
+				// Idempotent: nothing left to do.
+				again, err := opts.Plan(ctx, cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(again.Changes) != 0 {
+					t.Errorf("second plan not empty:\n%s", render(root, again))
+				}
 
-			// Uninstall restores the tree byte for byte, except the
-			// stale devstack file of another domain, which is gone.
-			undo, err := PlanUndo(Config{Root: root, OS: tc.os})
-			if err != nil {
-				t.Fatal(err)
-			}
-			golden(t, tc.layout+"-uninstall", render(root, undo))
-			if err := Apply(context.Background(), undo, &recorder{}); err != nil {
-				t.Fatal(err)
-			}
-			want := before
-			delete(want, "etc/resolver/old-domain")
-			// The one byte not restored: a final newline added before the block.
-			if h := want["etc/hosts"]; !strings.HasSuffix(h, "\n") {
-				want["etc/hosts"] = h + "\n"
-			}
-			if got := snapshot(t, root); !mapsEqual(got, want) {
-				t.Errorf("tree after uninstall differs:\n got %q\nwant %q", got, want)
-			}
-			if again, _ := PlanUndo(Config{Root: root, OS: tc.os}); len(again.Changes) != 0 {
-				t.Errorf("second uninstall plan not empty:\n%s", render(root, again))
-			}
-		})
+				// Uninstall restores the tree byte for byte, except the
+				// stale devstack file of another domain, which is gone.
+				undo, err := opts.PlanUndo(ctx, Config{Root: root, OS: tc.os})
+				if err != nil {
+					t.Fatal(err)
+				}
+				golden(t, tc.layout+"-uninstall-"+u.name, render(root, undo))
+				if err := Apply(ctx, undo, &recorder{resolved: resolved}); err != nil {
+					t.Fatal(err)
+				}
+				want := before
+				delete(want, "etc/resolver/old-domain")
+				// The one byte not restored: a final newline added before the block.
+				if h := want["etc/hosts"]; !strings.HasSuffix(h, "\n") {
+					want["etc/hosts"] = h + "\n"
+				}
+				if got := snapshot(t, root); !mapsEqual(got, want) {
+					t.Errorf("tree after uninstall differs:\n got %q\nwant %q", got, want)
+				}
+				if again, _ := opts.PlanUndo(ctx, Config{Root: root, OS: tc.os}); len(again.Changes) != 0 {
+					t.Errorf("second uninstall plan not empty:\n%s", render(root, again))
+				}
+			})
+		}
 	}
 }
 
@@ -360,27 +463,203 @@ func TestInstallVerified(t *testing.T) {
 	}
 }
 
+// TestElevationOnlyForUnwritableFiles: sudo for exactly the files this
+// user cannot replace (here /etc itself is read-only, the drop-in
+// directory writable) and for the service restart.
 func TestElevationOnlyForUnwritableFiles(t *testing.T) {
-	if os.Geteuid() == 0 {
-		t.Skip("root can write everything")
-	}
 	t.Parallel()
-	root := buildTree(t, layouts["linux-plain"])
-	if err := os.Chmod(filepath.Join(root, "etc/hosts"), 0o444); err != nil {
-		t.Fatal(err)
-	}
-	cs, err := Plan(Config{Root: root, OS: "linux", Domains: []string{"local"}, Addr: "127.0.0.1:15353", Hosts: []string{"a.local"}})
+	root := buildTree(t, layouts["linux-resolved-nss-mdns"])
+	access := sysfile.Access{Euid: 1000, Writable: func(p string) bool { return p != filepath.Join(root, "etc") }}
+	opts := Options{Access: access, Live: &fakeResolved{root: root}}
+	cs, err := opts.Plan(context.Background(), Config{Root: root, OS: "linux", Domains: []string{"local"}, Addr: "127.0.0.1:15353", Hosts: []string{"a.local"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cs.NeedsRoot()) != 1 {
-		t.Fatalf("%d changes need root, want the read-only /etc/hosts only", len(cs.NeedsRoot()))
+	var needs []string
+	for _, c := range cs.NeedsRoot() {
+		needs = append(needs, strings.TrimPrefix(c.Path, root)+strings.Join(c.Command, " "))
+	}
+	if want := []string{"systemctl restart systemd-resolved", "/etc/hosts"}; !slices.Equal(needs, want) {
+		t.Fatalf("changes needing root %q, want %q", needs, want)
 	}
 	rec := &recorder{}
 	if err := Apply(context.Background(), cs, rec); err != nil {
 		t.Fatal(err)
 	}
-	if len(rec.cmds) != 1 || strings.Join(rec.cmds[0], " ") != "sudo -- tee "+filepath.Join(root, "etc/hosts") {
-		t.Fatalf("commands %q, want one sudo tee of the hosts file", rec.cmds)
+	for _, c := range rec.cmds {
+		if slices.Contains(c, filepath.Join(root, resolvedDropIn)) {
+			t.Errorf("the writable drop-in went through %q", c)
+		}
+	}
+	if b, _ := os.ReadFile(filepath.Join(root, resolvedDropIn)); !strings.Contains(string(b), "~local") {
+		t.Errorf("drop-in not written directly: %q", b)
+	}
+}
+
+// TestInterruptedInstallIsFinished: an install that wrote the drop-in but
+// stopped before restarting systemd-resolved (Ctrl-C, a refused sudo) is
+// finished by the next one, although no file changes any more; the same
+// for an interrupted uninstall.
+func TestInterruptedInstallIsFinished(t *testing.T) {
+	t.Parallel()
+	root := buildTree(t, layouts["linux-resolved"])
+	resolved := &fakeResolved{root: root}
+	opts := Options{Access: users[1].access, Live: resolved}
+	ctx := context.Background()
+	cfg := Config{Root: root, OS: "linux", Domains: []string{"test"}, Addr: "127.0.0.1:15353"}
+	cs, err := opts.Plan(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Apply(ctx, cs, &recorder{resolved: resolved, failOn: "systemctl"}); err == nil {
+		t.Fatal("the injected restart failure was not reported")
+	}
+	next, err := opts.Plan(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "interrupted-install", render(root, next))
+	if len(next.Changes) != 1 || next.Changes[0].Action != Run {
+		t.Fatalf("next plan:\n%s\nwant only the restart", render(root, next))
+	}
+	if err := Apply(ctx, next, &recorder{resolved: resolved}); err != nil {
+		t.Fatal(err)
+	}
+	if done, _ := opts.Plan(ctx, cfg); len(done.Changes) != 0 {
+		t.Fatalf("plan after the restart:\n%s", render(root, done))
+	}
+
+	undo, err := opts.PlanUndo(ctx, Config{Root: root, OS: "linux", Domains: []string{"test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Apply(ctx, undo, &recorder{resolved: resolved, failOn: "systemctl"}); err == nil {
+		t.Fatal("the injected restart failure was not reported")
+	}
+	nextUndo, err := opts.PlanUndo(ctx, Config{Root: root, OS: "linux", Domains: []string{"test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "interrupted-uninstall", render(root, nextUndo))
+	if len(nextUndo.Changes) != 1 || nextUndo.Changes[0].Action != Run {
+		t.Fatalf("next uninstall plan:\n%s\nwant only the restart", render(root, nextUndo))
+	}
+}
+
+// TestCtrlCStopsBetweenFilesNotInside: a cancel while the first file is
+// being written lets that write finish (whole, verified, no leftovers),
+// then stops before the restart and the next file.
+func TestCtrlCStopsBetweenFilesNotInside(t *testing.T) {
+	t.Parallel()
+	root := buildTree(t, layouts["linux-resolved-nss-mdns"])
+	opts := Options{Access: users[1].access, Live: &fakeResolved{root: root}}
+	cfg := Config{Root: root, OS: "linux", Domains: []string{"local"}, Addr: "127.0.0.1:15353", Hosts: []string{"a.local"}}
+	cs, err := opts.Plan(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	rec := &recorder{after: func(argv []string) {
+		if argv[0] == "install" {
+			cancel() // Ctrl-C right after the temporary file is written
+		}
+	}}
+	err = Apply(ctx, cs, rec)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Apply: %v, want it stopped by the cancel", err)
+	}
+	b, _ := os.ReadFile(filepath.Join(root, resolvedDropIn))
+	if string(b) != resolvedConf(Config{Domains: []string{"local"}, Addr: "127.0.0.1:15353"}) {
+		t.Errorf("drop-in %q: the started write did not finish", b)
+	}
+	if h, _ := os.ReadFile(filepath.Join(root, "etc/hosts")); string(h) != stockHosts {
+		t.Errorf("hosts changed after the cancel: %q", h)
+	}
+	if got := rec.services(); len(got) != 0 {
+		t.Errorf("ran %q after the cancel", got)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(filepath.Join(root, resolvedDropIn)))
+	if len(entries) != 1 {
+		t.Errorf("left in the drop-in directory: %v", entries)
+	}
+}
+
+func TestResolvedRoutes(t *testing.T) {
+	t.Parallel()
+	dns := []byte("Global: 127.0.0.1:15353#devstack [::1]:15353\nLink 2 (eth0): 10.0.0.1\n")
+	domains := []byte("Global: ~test ~local\nLink 2 (eth0): lan\n")
+	cases := []struct {
+		dns, domains []byte
+		domain, addr string
+		want         bool
+	}{
+		{dns, domains, "local", "127.0.0.1:15353", true},
+		{dns, domains, "test", "[::1]:15353", true},
+		{dns, domains, "local", "", true},
+		{dns, domains, "lan", "127.0.0.1:15353", false},               // a link's domain, not routed to us
+		{dns, domains, "local", "127.0.0.1:15354", false},             // another port
+		{[]byte("Global:\n"), domains, "local", "", false},            // not loaded
+		{dns, []byte("Global:\n"), "local", "127.0.0.1:15353", false}, // no routing domain
+		{[]byte("Global: 127.0.0.1\n"), domains, "local", "", false},  // port 53: not devstack's
+	}
+	for i, tc := range cases {
+		if got := resolvedRoutes(tc.dns, tc.domains, tc.domain, tc.addr); got != tc.want {
+			t.Errorf("case %d (%s -> %s): %v, want %v", i, tc.domain, tc.addr, got, tc.want)
+		}
+	}
+}
+
+// TestLeftoversOfAnInterruptedWriteAreRemoved: a write of /etc/hosts
+// killed after its temporary and backup were made (the file itself is
+// whole: only the rename changes it) leaves them behind; the next plan,
+// with nothing else to do, removes them.
+func TestLeftoversOfAnInterruptedWriteAreRemoved(t *testing.T) {
+	t.Parallel()
+	root := buildTree(t, layouts["linux-plain"])
+	opts := Options{Access: users[1].access}
+	ctx := context.Background()
+	cfg := Config{Root: root, OS: "linux", Domains: []string{"local"}, Addr: "127.0.0.1:15353", Hosts: []string{"a.local"}}
+	cs, err := opts.Plan(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hosts := filepath.Join(root, "etc/hosts")
+	rec := &recorder{failOn: "mv"} // killed before the rename
+	if err := Apply(ctx, cs, rec); err == nil {
+		t.Fatal("the injected failure was not reported")
+	}
+	if b, _ := os.ReadFile(hosts); string(b) != layouts["linux-plain"]["etc/hosts"] {
+		t.Fatalf("hosts after a failed write: %q, want the original", b)
+	}
+	// What a kill (not a failure, which cleans up) leaves:
+	for _, name := range []string{".hosts.devstack-tmp", ".hosts.devstack-bak"} {
+		if err := os.WriteFile(filepath.Join(root, "etc", name), []byte("partial"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := Apply(ctx, cs, &recorder{}); err != nil {
+		t.Fatal(err)
+	}
+	if l := sysfile.Leftovers(hosts); len(l) != 0 {
+		t.Fatalf("the completed write left %v", l)
+	}
+	for _, name := range []string{".hosts.devstack-tmp", ".hosts.devstack-bak"} {
+		if err := os.WriteFile(filepath.Join(root, "etc", name), []byte("partial"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	next, err := opts.Plan(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "leftovers", render(root, next))
+	if err := Apply(ctx, next, &recorder{}); err != nil {
+		t.Fatal(err)
+	}
+	if l := sysfile.Leftovers(hosts); len(l) != 0 {
+		t.Errorf("left after the plan that removes them: %v", l)
+	}
+	if done, _ := opts.Plan(ctx, cfg); len(done.Changes) != 0 {
+		t.Errorf("plan after the clean-up:\n%s", render(root, done))
 	}
 }

@@ -1,6 +1,7 @@
 package osdns
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -9,6 +10,8 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+
+	"github.com/devstack-dev/devstack/internal/sysfile"
 )
 
 // Marker is in every file and block devstack writes; uninstall removes only
@@ -99,13 +102,35 @@ type Change struct {
 	// current one (nil when the file does not exist).
 	Content  []byte `json:"content,omitempty"`
 	Previous []byte `json:"previous,omitempty"`
-	// InPlace files are rewritten in place rather than replaced: /etc/hosts
-	// is often a bind mount (containers), which rename cannot replace.
+	// InPlace files are rewritten in their inode rather than replaced by
+	// rename: a mount point (a bind-mounted /etc/hosts in a container).
 	InPlace bool     `json:"inPlace,omitempty"`
 	Command []string `json:"command,omitempty"`
 	// NeedsRoot is true when this user cannot make the change.
 	NeedsRoot bool   `json:"needsRoot"`
 	Reason    string `json:"reason"`
+	// file is how a Write or Remove is made (atomic, backed up, through
+	// sudo or not); Steps lists it.
+	file *sysfile.Change
+}
+
+// Steps lists exactly what Apply does for the change: the commands, sudo
+// included, or the steps of a direct file write (see sysfile.Change.Steps).
+func (c Change) Steps() []string {
+	if c.Action == Run {
+		return []string{strings.Join(c.argv(), " ")}
+	}
+	if c.file == nil {
+		return nil
+	}
+	return c.file.Steps()
+}
+
+func (c Change) argv() []string {
+	if c.NeedsRoot {
+		return append(slices.Clone(sysfile.SudoPrefix), c.Command...)
+	}
+	return c.Command
 }
 
 // Changeset is a plan: the changes in order, what the machine looks like,
@@ -134,31 +159,43 @@ func (cs *Changeset) NeedsRoot() []Change {
 // Plan computes the changes that route cfg's domains to the resolver; an
 // empty Changeset means everything is in place already. It also removes
 // devstack's leftovers that no longer apply (another domain, another
-// mechanism).
+// mechanism). It is Options{}.Plan: this process's access, and the live
+// state of this machine's resolvers when cfg.Root is "/".
 func Plan(cfg Config) (*Changeset, error) {
-	return plan(cfg, true)
+	return Options{}.Plan(context.Background(), cfg)
 }
 
 // PlanUndo computes the changes that remove everything devstack installed.
-// Only the root and OS of cfg matter.
+// Only the root and OS of cfg matter (and its domains, default "local",
+// for the live check of the resolvers).
 func PlanUndo(cfg Config) (*Changeset, error) {
+	return Options{}.PlanUndo(context.Background(), cfg)
+}
+
+// Plan is the package's Plan with o's access and live check.
+func (o Options) Plan(ctx context.Context, cfg Config) (*Changeset, error) {
+	return o.plan(ctx, cfg, true)
+}
+
+// PlanUndo is the package's PlanUndo with o's access and live check.
+func (o Options) PlanUndo(ctx context.Context, cfg Config) (*Changeset, error) {
 	if cfg.Domains == nil {
 		cfg.Domains = []string{"local"}
 	}
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:0"
 	}
-	return plan(cfg, false)
+	return o.plan(ctx, cfg, false)
 }
 
-func plan(cfg Config, install bool) (*Changeset, error) {
+func (o Options) plan(ctx context.Context, cfg Config, install bool) (*Changeset, error) {
 	cfg, err := cfg.normalize()
 	if err != nil {
 		return nil, err
 	}
 	l := Detect(cfg.Root, cfg.OS)
 	cs := &Changeset{Layout: l}
-	p := planner{cfg: cfg, cs: cs}
+	p := planner{ctx: ctx, cfg: cfg, cs: cs, access: o.Access.OrCurrent(), live: o.live(cfg)}
 	hasLocal := slices.Contains(cfg.Domains, "local")
 
 	var wantHosts bool
@@ -175,18 +212,21 @@ func plan(cfg Config, install bool) (*Changeset, error) {
 			cs.Routed = cfg.Domains
 		}
 	case "linux":
-		var restart []string
 		if err := p.file(resolvedDropIn, install && l.Resolved, resolvedConf(cfg), "route the domains to devstack's resolver through systemd-resolved"); err != nil {
 			return nil, err
-		} else if p.changed {
-			restart = []string{"systemctl", "restart", "systemd-resolved"}
-			p.run(l.Resolved, restart, "make systemd-resolved read its new configuration")
+		}
+		if l.Resolved {
+			p.restart(Resolved, install, true, []string{"systemctl", "restart", "systemd-resolved"}, "make systemd-resolved read its new configuration")
 		}
 		p.changed = false
 		if err := p.file(nmDropIn, install && l.NMDnsmasq, nmConf(cfg), "route the domains to devstack's resolver through NetworkManager's dnsmasq"); err != nil {
 			return nil, err
-		} else if p.changed {
-			p.run(l.NMDnsmasq, []string{"nmcli", "general", "reload", "dns-full"}, "restart NetworkManager's dnsmasq with its new configuration")
+		}
+		if l.NMDnsmasq {
+			// No live check: dnsmasq cannot be asked what it loaded, and a
+			// failed lookup would also mean "routing does not work here",
+			// which a reload on every run would not cure.
+			p.restart(NMDnsmasq, install, false, []string{"nmcli", "general", "reload", "dns-full"}, "restart NetworkManager's dnsmasq with its new configuration")
 		}
 		if install && l.Routable() {
 			cs.Routed = cfg.Domains
@@ -206,11 +246,26 @@ func plan(cfg Config, install bool) (*Changeset, error) {
 	return cs, nil
 }
 
+// live is o.Live, or this machine's resolvers when cfg is this machine's
+// root (a temporary tree says nothing about the running resolvers).
+func (o Options) live(cfg Config) Live {
+	if o.Live != nil {
+		return o.Live
+	}
+	if cfg.Root == "/" {
+		return SystemLive{}
+	}
+	return nil
+}
+
 // planner accumulates changes; changed reports whether the last file()
 // added one.
 type planner struct {
+	ctx     context.Context
 	cfg     Config
 	cs      *Changeset
+	access  sysfile.Access
+	live    Live
 	changed bool
 }
 
@@ -230,9 +285,22 @@ func (p *planner) file(rel string, want bool, content, reason string) error {
 	case want && exists && !ours:
 		return fmt.Errorf("%s exists and is not devstack's: remove or merge it by hand", path)
 	case want && string(old) != content:
-		p.add(Change{Action: Write, Path: path, Content: []byte(content), Previous: prev(old, exists), Reason: reason})
+		return p.write(Change{Path: path, Content: []byte(content), Previous: prev(old, exists), Reason: reason})
 	case !want && ours:
-		p.add(Change{Action: Remove, Path: path, Previous: old, Reason: "remove devstack's " + filepath.Base(rel)})
+		return p.remove(Change{Path: path, Previous: old, Reason: "remove devstack's " + filepath.Base(rel)})
+	}
+	return p.leftovers(path)
+}
+
+// leftovers plans the removal of what an interrupted write of path left
+// beside it (a write of path itself replaces them anyway).
+func (p *planner) leftovers(path string) error {
+	for _, l := range sysfile.Leftovers(path) {
+		changed := p.changed
+		if err := p.remove(Change{Path: l, Reason: "remove the leftover of an interrupted write of " + filepath.Base(path) + " (the file itself is whole)"}); err != nil {
+			return err
+		}
+		p.changed = changed // not a change of the service's configuration
 	}
 	return nil
 }
@@ -247,14 +315,70 @@ func prev(b []byte, exists bool) []byte {
 	return b
 }
 
-func (p *planner) run(want bool, argv []string, reason string) {
-	if want {
-		p.cs.Changes = append(p.cs.Changes, Change{Action: Run, Command: argv, NeedsRoot: os.Geteuid() != 0, Reason: reason})
+// restart plans argv, the restart of svc, when a file of svc changed or
+// (live) when the running svc does not do what its files say (an earlier
+// install or uninstall stopped between the file and the restart). When the
+// live state cannot be read, only a changed file restarts it.
+func (p *planner) restart(svc Service, install, live bool, argv []string, reason string) {
+	if !p.changed {
+		if !live {
+			return
+		}
+		reason = p.liveDiffers(svc, install)
+		if reason == "" {
+			return
+		}
 	}
+	p.cs.Changes = append(p.cs.Changes, Change{Action: Run, Command: argv, NeedsRoot: p.access.NeedsSudo(), Reason: reason})
 }
 
-func (p *planner) add(c Change) {
-	c.NeedsRoot = !writable(c.Path)
+// liveDiffers says how the running svc differs from what install wants
+// ("" when it does not, or when it cannot tell).
+func (p *planner) liveDiffers(svc Service, install bool) string {
+	if p.live == nil {
+		return ""
+	}
+	for _, d := range p.cfg.Domains {
+		addr := p.cfg.Addr
+		if !install {
+			addr = ""
+		}
+		routed, err := p.live.Routes(p.ctx, svc, d, addr)
+		switch {
+		case err != nil:
+			p.cs.Notes = append(p.cs.Notes, fmt.Sprintf("cannot tell whether %s is up to date (%v): restarting it only if its file changes", svc, err))
+			return ""
+		case install && !routed:
+			return fmt.Sprintf("%s does not route *.%s to %s yet, although its file is in place (an earlier install stopped before this step?): restart it", svc, d, p.cfg.Addr)
+		case !install && routed:
+			return fmt.Sprintf("%s still routes *.%s to devstack's resolver, although its file is gone (an earlier uninstall stopped before this step?): restart it", svc, d)
+		}
+	}
+	return ""
+}
+
+func (p *planner) write(c Change) error {
+	fc, err := sysfile.PlanWrite(c.Path, c.Content, 0o644, p.access)
+	if err != nil {
+		return err
+	}
+	c.Action = Write
+	p.add(c, fc)
+	return nil
+}
+
+func (p *planner) remove(c Change) error {
+	fc, err := sysfile.PlanRemove(c.Path, p.access)
+	if err != nil {
+		return err
+	}
+	c.Action = Remove
+	p.add(c, fc)
+	return nil
+}
+
+func (p *planner) add(c Change, fc sysfile.Change) {
+	c.NeedsRoot, c.InPlace, c.file = fc.Sudo, fc.InPlace, &fc
 	p.cs.Changes = append(p.cs.Changes, c)
 	p.changed = true
 }
@@ -269,7 +393,7 @@ func (p *planner) resolverFiles(install bool) error {
 	}
 	entries, _ := os.ReadDir(p.abs(resolverDir))
 	for _, e := range entries {
-		if e.IsDir() || slices.Contains(p.cfg.Domains, e.Name()) {
+		if e.IsDir() || slices.Contains(p.cfg.Domains, e.Name()) || strings.HasPrefix(e.Name(), ".") {
 			continue
 		}
 		if err := p.file(filepath.Join(resolverDir, e.Name()), false, "", ""); err != nil {
@@ -283,6 +407,7 @@ func (p *planner) resolverFiles(install bool) error {
 func (p *planner) hosts(want bool) error {
 	path := p.abs(hostsFile)
 	old, err := os.ReadFile(path)
+	exists := err == nil
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("reading %s: %w", path, err)
 	}
@@ -295,12 +420,11 @@ func (p *planner) hosts(want bool) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	if updated == string(old) {
-		return nil
+		return p.leftovers(path)
 	}
 	reason := "list the stack's hosts (127.0.0.1 and ::1) for resolvers that cannot route the domain"
 	if !want {
 		reason = "remove devstack's block"
 	}
-	p.add(Change{Action: Write, Path: path, Content: []byte(updated), Previous: prev(old, err == nil), InPlace: true, Reason: reason})
-	return nil
+	return p.write(Change{Path: path, Content: []byte(updated), Previous: prev(old, exists), Reason: reason})
 }

@@ -1,5 +1,0 @@
-//go:build !unix
-
-package osdns
-
-func writable(string) bool { return false }

@@ -1,0 +1,5 @@
+//go:build !unix
+
+package trust
+
+func writable(string) bool { return false }
