@@ -177,4 +177,3 @@ func fakeManager(t *testing.T, creds **Credentials) (*Manager, func() fakeState)
 		return st
 	}
 }
-
