@@ -54,12 +54,12 @@ func TestDataCatalogGraph(t *testing.T) {
 		Hosts     []string
 		Wait      string // "Kind/name=Condition", empty for none
 	}{
-		{Name: "scylla-manager", DependsOn: []string{"scylla-operator"}, Wait: "ScyllaCluster/scylla-manager-cluster=Available"},
-		{Name: "postgresql", DependsOn: []string{"cnpg-operator"}, Wait: "Cluster/postgresql=Ready"},
-		{Name: "redis", DependsOn: []string{"external-secrets"}},
-		{Name: "scylladb", DependsOn: []string{"scylla-manager"}, Wait: "ScyllaCluster/scylladb=Available"},
+		{Name: "scylla-manager", DependsOn: []string{"scylla-operator", "prometheus-operator-crds"}, Wait: "ScyllaCluster/scylla-manager-cluster=Available"},
+		{Name: "postgresql", DependsOn: []string{"cnpg-operator", "prometheus-operator-crds"}, Wait: "Cluster/postgresql=Ready"},
+		{Name: "redis", DependsOn: []string{"external-secrets", "prometheus-operator-crds"}},
+		{Name: "scylladb", DependsOn: []string{"scylla-manager", "prometheus-operator-crds"}, Wait: "ScyllaCluster/scylladb=Available"},
 		{Name: "n8n", DependsOn: []string{"postgresql", "redis"}, Hosts: []string{"n8n.${domain}"}},
-		{Name: "temporal", DependsOn: []string{"postgresql"}, Hosts: []string{"temporal.${domain}"}},
+		{Name: "temporal", DependsOn: []string{"postgresql", "prometheus-operator-crds"}, Hosts: []string{"temporal.${domain}"}},
 		{Name: "pgadmin4", DependsOn: []string{"postgresql"}, Hosts: []string{"pgadmin.${domain}"}},
 		{Name: "redisinsight", DependsOn: []string{"redis"}, Hosts: []string{"redisinsight.${domain}"}},
 	}

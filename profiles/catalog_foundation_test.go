@@ -14,10 +14,10 @@ import (
 // foundationCatalogFiles are the catalog files of layers 0-2.
 var foundationCatalogFiles = []string{"catalog/00-foundation.yaml", "catalog/10-observability.yaml"}
 
-// layer0 is seed 004's layer 0: kube-prometheus-stack and weave-gitops
-// depend on every one of them.
+// layer0 is seed 004's layer 0 (and the monitoring CRDs):
+// kube-prometheus-stack and flux depend on every one of them.
 var layer0 = []string{
-	"traefik", "traefik-config", "localstack", "cnpg-operator",
+	"prometheus-operator-crds", "traefik", "traefik-config", "localstack", "cnpg-operator",
 	"external-secrets", "eso-config", "metrics-server", "scylla-operator",
 }
 
@@ -84,13 +84,16 @@ func TestFoundationCatalogComponents(t *testing.T) {
 		}
 		names[c.Name] = true
 	}
-	for _, want := range append(slices.Clone(layer0), "cert-manager", "kube-prometheus-stack", "weave-gitops", "loki", "alloy", "jaeger", "opentelemetry") {
+	for _, want := range append(slices.Clone(layer0), "cert-manager", "kube-prometheus-stack", "flux", "flux-instance", "loki", "alloy", "jaeger", "opentelemetry") {
 		if !names[want] {
 			t.Errorf("component %q missing", want)
 		}
 	}
 	if names["promtail"] {
 		t.Error("promtail is end-of-life (2026-03-02): the catalog ships alloy")
+	}
+	if names["weave-gitops"] {
+		t.Error("weave-gitops is abandoned (v0.38.0, broken with Flux >= 2.7): the catalog ships flux")
 	}
 	for _, c := range comps {
 		t.Run(c.Name, func(t *testing.T) {
@@ -164,13 +167,17 @@ func TestFoundationCatalogGraph(t *testing.T) {
 		{Name: "eso-config", Want: []string{"external-secrets", "localstack"}},
 		{Name: "scylla-operator", Want: []string{"cert-manager"}},
 		{Name: "kube-prometheus-stack", Want: layer0},
-		{Name: "weave-gitops", Want: layer0},
-		{Name: "loki", Want: []string{"kube-prometheus-stack"}},
+		{Name: "flux", Want: layer0},
+		{Name: "flux-instance", Want: []string{"flux"}},
+		{Name: "loki", Want: []string{"kube-prometheus-stack", "prometheus-operator-crds"}},
 		{Name: "alloy", Want: []string{"kube-prometheus-stack"}},
 		{Name: "jaeger", Want: []string{"kube-prometheus-stack"}},
 		{Name: "opentelemetry", Want: []string{"kube-prometheus-stack"}},
-		{Name: "traefik"}, {Name: "localstack"}, {Name: "cnpg-operator"},
-		{Name: "external-secrets"}, {Name: "metrics-server"}, {Name: "cert-manager"},
+		{Name: "traefik", Want: []string{"prometheus-operator-crds"}},
+		{Name: "cnpg-operator", Want: []string{"prometheus-operator-crds"}},
+		{Name: "external-secrets", Want: []string{"prometheus-operator-crds"}},
+		{Name: "cert-manager", Want: []string{"prometheus-operator-crds"}},
+		{Name: "localstack"}, {Name: "metrics-server"}, {Name: "prometheus-operator-crds"},
 	}
 	for _, tc := range cases {
 		got := slices.Sorted(slices.Values(deps[tc.Name]))

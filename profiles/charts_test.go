@@ -160,20 +160,23 @@ func TestLocalChartsRenderExpectedObjects(t *testing.T) {
 			Name:  "eso-config defaults",
 			Chart: "eso-config",
 			Want: []string{
-				"external-secrets.io/v1 ClusterExternalSecret/weave-gitops-admin",
 				"external-secrets.io/v1 ClusterSecretStore/localstack",
-				"generators.external-secrets.io/v1alpha1 ClusterGenerator/weave-gitops-admin-password",
 				"v1 Secret/localstack-credentials",
 			},
 		},
 		{
-			Name:  "eso-config without weave-gitops admin",
-			Chart: "eso-config",
-			Vals:  map[string]any{"weaveGitopsAdmin": map[string]any{"enabled": false}},
+			Name:  "flux-instance defaults",
+			Chart: "flux-instance",
 			Want: []string{
-				"external-secrets.io/v1 ClusterSecretStore/localstack",
-				"v1 Secret/localstack-credentials",
+				"fluxcd.controlplane.io/v1 FluxInstance/flux",
+				"monitoring.coreos.com/v1 PodMonitor/flux-controllers",
 			},
+		},
+		{
+			Name:  "flux-instance without its monitor",
+			Chart: "flux-instance",
+			Vals:  map[string]any{"podMonitor": map[string]any{"enabled": false}},
+			Want:  []string{"fluxcd.controlplane.io/v1 FluxInstance/flux"},
 		},
 	}
 	for _, tc := range cases {
@@ -238,30 +241,23 @@ func TestClusterSecretStoreReadsCredentialsFromReleaseNamespace(t *testing.T) {
 	}
 }
 
-// The ExternalSecret template must reach ESO as ESO template text: Helm must
-// neither evaluate nor mangle it.
-func TestWeaveGitopsAdminTemplateIsPassedToESO(t *testing.T) {
+// The FluxInstance carries the catalog's exact distribution and no
+// artifact, so the operator installs the manifests embedded in its image
+// instead of pulling a "latest" OCI artifact at run time.
+func TestFluxInstanceUsesTheEmbeddedDistribution(t *testing.T) {
 	t.Parallel()
-	vals := map[string]any{"weaveGitopsAdmin": map[string]any{"username": "dev", "namespace": "gitops"}}
-	ces := findObject(t, render(t, loadChart(t, "eso-config"), vals), "ClusterExternalSecret", "weave-gitops-admin")
-	spec, _ := ces.Spec["externalSecretSpec"].(map[string]any)
-	if spec["refreshPolicy"] != "CreatedOnce" {
-		t.Errorf("refreshPolicy = %v, want CreatedOnce", spec["refreshPolicy"])
+	fi := findObject(t, render(t, loadChart(t, "flux-instance"), nil), "FluxInstance", "flux")
+	dist, _ := fi.Spec["distribution"].(map[string]any)
+	if dist["version"] != "2.9.4" || dist["registry"] != "ghcr.io/fluxcd" {
+		t.Errorf("distribution = %v, want version 2.9.4 from ghcr.io/fluxcd", dist)
 	}
-	data, _ := spec["target"].(map[string]any)["template"].(map[string]any)["data"].(map[string]any)
-	want := map[string]any{
-		"username":           "dev",
-		"password":           `{{ htpasswd "dev" .password "bcrypt" | trimPrefix "dev:" }}`,
-		"plaintext-password": "{{ .password }}",
+	if _, ok := dist["artifact"]; ok {
+		t.Errorf("distribution.artifact = %v: the operator would pull manifests at run time", dist["artifact"])
 	}
-	for k, v := range want {
-		if data[k] != v {
-			t.Errorf("template data[%q] = %q, want %q", k, data[k], v)
-		}
-	}
-	sel, _ := ces.Spec["namespaceSelectors"].([]any)
-	if len(sel) != 1 || sel[0].(map[string]any)["matchLabels"].(map[string]any)["kubernetes.io/metadata.name"] != "gitops" {
-		t.Errorf("namespaceSelectors = %v, want the gitops namespace", ces.Spec["namespaceSelectors"])
+	pm := findObject(t, render(t, loadChart(t, "flux-instance"), nil), "PodMonitor", "flux-controllers")
+	sel, _ := pm.Spec["selector"].(map[string]any)["matchLabels"].(map[string]any)
+	if sel["app.kubernetes.io/part-of"] != "flux" {
+		t.Errorf("PodMonitor selector = %v, want the Flux controllers (app.kubernetes.io/part-of: flux)", sel)
 	}
 }
 
@@ -302,8 +298,9 @@ func TestLocalChartSchemasRejectUnknownKeys(t *testing.T) {
 	}{
 		{"traefik-config", map[string]any{"dashboard": map[string]any{"hostname": "x"}}},
 		{"traefik-config", map[string]any{"middlewares": map[string]any{}}},
-		{"eso-config", map[string]any{"weaveGitopsAdmin": map[string]any{"user": "admin"}}},
-		{"eso-config", map[string]any{"weaveGitopsAdmin": map[string]any{"username": "a:b"}}},
+		{"eso-config", map[string]any{"weaveGitopsAdmin": map[string]any{"enabled": true}}},
+		{"flux-instance", map[string]any{"distribution": map[string]any{"version": "2.x", "registry": "ghcr.io/fluxcd"}}},
+		{"flux-instance", map[string]any{"distribution": map[string]any{"artifact": "oci://ghcr.io/controlplaneio-fluxcd/flux-operator-manifests:latest"}}},
 	}
 	for _, tc := range cases {
 		c := loadChart(t, tc.Chart)

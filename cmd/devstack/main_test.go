@@ -25,6 +25,7 @@ type planJSON struct {
 	Components   []struct {
 		Name             string         `json:"name"`
 		Layer            int            `json:"layer"`
+		Tier             string         `json:"tier"`
 		DependsOn        []string       `json:"dependsOn"`
 		Namespace        string         `json:"namespace"`
 		Hosts            []string       `json:"hosts"`
@@ -65,8 +66,8 @@ func TestPlanSeedGraph(t *testing.T) {
 	if p.Profile != "dev" || p.Domain != "local" {
 		t.Fatalf("profile %q domain %q", p.Profile, p.Domain)
 	}
-	want := []string{"traefik", "traefik-config", "localstack", "cnpg-operator", "external-secrets", "eso-config",
-		"metrics-server", "scylla-operator", "cert-manager", "kube-prometheus-stack", "weave-gitops", "loki", "alloy",
+	want := []string{"prometheus-operator-crds", "traefik", "traefik-config", "localstack", "cnpg-operator", "external-secrets", "eso-config",
+		"metrics-server", "scylla-operator", "cert-manager", "kube-prometheus-stack", "flux", "flux-instance", "loki", "alloy",
 		"jaeger", "opentelemetry", "scylla-manager", "postgresql", "redis", "scylladb", "n8n", "temporal", "pgadmin4", "redisinsight"}
 	deps := map[string][]string{}
 	pos := map[string]int{}
@@ -102,10 +103,10 @@ func TestPlanSeedGraph(t *testing.T) {
 		{"traefik", "traefik-config"}, {"external-secrets", "eso-config"}, {"localstack", "eso-config"},
 		{"cert-manager", "scylla-operator"}, {"scylla-operator", "scylla-manager"}, {"scylla-manager", "scylladb"},
 		{"cnpg-operator", "postgresql"}, {"external-secrets", "redis"}, {"postgresql", "n8n"}, {"redis", "n8n"},
-		{"postgresql", "temporal"}, {"postgresql", "pgadmin4"}, {"redis", "redisinsight"},
+		{"postgresql", "temporal"}, {"postgresql", "pgadmin4"}, {"redis", "redisinsight"}, {"flux", "flux-instance"},
 	}
-	for _, l0 := range []string{"traefik", "traefik-config", "localstack", "cnpg-operator", "external-secrets", "eso-config", "metrics-server", "scylla-operator"} {
-		edges = append(edges, [2]string{l0, "kube-prometheus-stack"}, [2]string{l0, "weave-gitops"})
+	for _, l0 := range []string{"prometheus-operator-crds", "traefik", "traefik-config", "localstack", "cnpg-operator", "external-secrets", "eso-config", "metrics-server", "scylla-operator"} {
+		edges = append(edges, [2]string{l0, "kube-prometheus-stack"}, [2]string{l0, "flux"})
 	}
 	for _, l2 := range []string{"loki", "alloy", "jaeger", "opentelemetry"} {
 		edges = append(edges, [2]string{"kube-prometheus-stack", l2})
@@ -159,12 +160,12 @@ func TestPlanOnlyAndMinimal(t *testing.T) {
 	for _, c := range p.Components {
 		got = append(got, c.Name)
 	}
-	if strings.Join(got, ",") != "cnpg-operator,external-secrets,postgresql,redis,n8n" {
+	if strings.Join(got, ",") != "prometheus-operator-crds,cnpg-operator,external-secrets,postgresql,redis,n8n" {
 		t.Fatalf("--only n8n: %v", got)
 	}
 	for _, c := range planOf(t, "--profile", "minimal").Components {
-		if c.Layer > 1 {
-			t.Errorf("minimal holds %s at layer %d", c.Name, c.Layer)
+		if c.Tier != "foundation" {
+			t.Errorf("minimal holds %s of tier %q, want the foundation only", c.Name, c.Tier)
 		}
 	}
 }

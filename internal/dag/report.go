@@ -77,6 +77,17 @@ func (e *RunError) Error() string {
 	return strings.Join(parts, "; ")
 }
 
+// Unwrap exposes the failed nodes' errors, so that a caller sees what kind
+// of failure it was (errors.As): a node refused as bad input keeps its exit
+// code 2 through the run.
+func (e *RunError) Unwrap() []error {
+	errs := make([]error, 0, len(e.Failed))
+	for _, f := range e.Failed {
+		errs = append(errs, f.Err)
+	}
+	return errs
+}
+
 // OnlyCancelled reports whether the run stopped because it was cancelled
 // rather than because something failed.
 func (e *RunError) OnlyCancelled() bool { return len(e.Failed) == 0 && len(e.Cancelled) > 0 }

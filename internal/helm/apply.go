@@ -81,6 +81,9 @@ func (in *Installer) Apply(parent context.Context, c stack.Planned) (Outcome, er
 		repair = why
 		in.progress(c, "repairing the release (same chart and values): "+why)
 	}
+	if err := checkImmutable(c, last, ch, vals); err != nil {
+		return "", err
+	}
 
 	if err := in.ensureNamespace(ctx, ns); err != nil {
 		return "", fmt.Errorf("%s: %w", c.Name, err)

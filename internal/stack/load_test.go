@@ -119,6 +119,7 @@ func TestLoadRejectsBadInput(t *testing.T) {
 		{"invalid-host.yaml", `invalid-host.yaml:5: components[app].hosts[1]: invalid host name "bad_host!.local"`},
 		{"invalid-no-version.yaml", "invalid-no-version.yaml:6: components[extra].chart.version: missing chart version"},
 		{"invalid-kind.yaml", `invalid-kind.yaml:2: kind: must be "Stack", got "Stak"`},
+		{"invalid-immutable.yaml", `invalid-immutable.yaml:7: components[db].immutable[1]: invalid values path "server..shards"`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.file, func(t *testing.T) {
@@ -191,6 +192,16 @@ func TestImagesMergeAndReachThePlan(t *testing.T) {
 	}
 	if !reflect.DeepEqual(op.Images, want) {
 		t.Fatalf("overlaid images %v, want %v", op.Images, want)
+	}
+}
+
+func TestImmutableReachesThePlan(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "immutable.yaml")
+	os.WriteFile(f, []byte("apiVersion: devstack.dev/v1alpha1\nkind: Stack\ncomponents:\n  - name: db\n    immutable: [server.config.shards]\n"), 0o600)
+	db, _ := load(t, Options{Files: []string{f}}).Component("db")
+	if want := []string{"server.config.shards"}; !reflect.DeepEqual(db.Immutable, want) {
+		t.Fatalf("immutable %v, want %v", db.Immutable, want)
 	}
 }
 

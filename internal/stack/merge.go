@@ -100,6 +100,9 @@ func mergeComponent(base, over Component) Component {
 	if over.Images != nil {
 		base.Images = over.Images
 	}
+	if over.Immutable != nil {
+		base.Immutable = over.Immutable
+	}
 	if over.Credentials != "" {
 		base.Credentials = over.Credentials
 	}

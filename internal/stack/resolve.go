@@ -3,6 +3,7 @@ package stack
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -192,6 +193,11 @@ func (s *merged) validate(c Component, active map[string]Component) ErrorList {
 	for i, ref := range c.Images {
 		if msg := checkImage(ref); msg != "" {
 			errs = append(errs, fieldErr(c, fmt.Sprintf("images[%d]", i), "%s", msg))
+		}
+	}
+	for i, path := range c.Immutable {
+		if path == "" || slices.Contains(strings.Split(path, "."), "") {
+			errs = append(errs, fieldErr(c, fmt.Sprintf("immutable[%d]", i), "invalid values path %q: want keys joined by dots, e.g. server.config.replicas", path))
 		}
 	}
 	sort.SliceStable(errs, func(a, b int) bool { return errs[a].Line < errs[b].Line })

@@ -84,6 +84,11 @@ type Component struct {
 	// chart does not render them, yet `up` pulls them. Each carries a tag
 	// or a digest, never "latest".
 	Images []string `yaml:"images,omitempty" json:"images,omitempty"`
+	// Immutable are values paths ("server.config.persistence.numHistoryShards")
+	// that cannot change once the release exists: the application stores
+	// them in its data, and a new value would break it. `up` refuses such
+	// a change on an existing release.
+	Immutable []string `yaml:"immutable,omitempty" json:"immutable,omitempty"`
 	// Credentials says where generated credentials live; the secrets
 	// themselves are never read into output.
 	Credentials string `yaml:"credentials,omitempty" json:"credentials,omitempty"`
