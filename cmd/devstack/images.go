@@ -51,9 +51,12 @@ registry holds it whole; the size is known for cached images.`,
 			if err != nil {
 				return err
 			}
-			list, err := listImages(cmd.Context(), p)
+			list, warn, err := listImages(cmd.Context(), p)
 			if err != nil {
 				return err
+			}
+			if warn != nil {
+				fmt.Fprintf(s.err, "warning: the list misses the images of what could not be rendered:\n%v\n", warn)
 			}
 			if output == "json" {
 				return writeJSON(s.out, list)
@@ -208,16 +211,17 @@ func newImagesPullCmd(s *streams) *cobra.Command {
 	return cmd
 }
 
-// listImages is the plan's images as the running caches hold them.
-func listImages(ctx context.Context, p *stack.Plan) ([]prepull.ImageStatus, error) {
-	imgs, err := collectImages(ctx, p)
-	if err != nil && len(imgs) == 0 {
-		return nil, err
+// listImages is the plan's images as the running caches hold them; warn
+// says which components could not be rendered.
+func listImages(ctx context.Context, p *stack.Plan) (list []prepull.ImageStatus, warn, err error) {
+	imgs, warn := collectImages(ctx, p)
+	if warn != nil && len(imgs) == 0 {
+		return nil, nil, warn
 	}
 	m := registryManager(event.Discard)
 	existing, err := m.List(ctx)
 	if err != nil {
-		return nil, err
+		return nil, warn, err
 	}
 	var regs []registry.Registry
 	for _, e := range existing {
@@ -225,7 +229,8 @@ func listImages(ctx context.Context, p *stack.Plan) ([]prepull.ImageStatus, erro
 			regs = append(regs, e.Registry)
 		}
 	}
-	return prepull.Stored(ctx, m, regs, imgs, prepull.Platform{})
+	list, err = prepull.Stored(ctx, m, regs, imgs, prepull.Platform{})
+	return list, warn, err
 }
 
 func writeImages(w io.Writer, list []prepull.ImageStatus) {

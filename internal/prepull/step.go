@@ -49,7 +49,7 @@ func (s *Step) Start(ctx context.Context, plan *stack.Plan) (map[string][]string
 		if s.Offline {
 			return nil, fmt.Errorf("listing the plan's images: %w", err)
 		}
-		s.warn("registries", fmt.Sprintf("listing the plan's images: %v; nothing is pre-pulled", err))
+		s.warn("registries", fmt.Sprintf("the images of some components are not known, so they are not pre-pulled (their pods pull through the caches as they start): %v", err))
 	}
 	images = Merge(images)
 	refs := make([]string, len(images))
