@@ -90,7 +90,12 @@ func (s *Step) Start(ctx context.Context, plan *stack.Plan) (map[string][]string
 			return nil, &OfflineError{Missing: missing}
 		}
 	}
-	s.warmer = New(s.withSink())
+	opts := s.withSink()
+	opts.Layer = map[string]int{}
+	for _, c := range plan.Components {
+		opts.Layer[c.Name] = c.Layer
+	}
+	s.warmer = New(opts)
 	s.done = make(chan struct{})
 	if s.Offline || s.NoWarm {
 		close(s.done) // offline: everything is there; the upstreams are not to be asked

@@ -40,6 +40,9 @@ type Options struct {
 	Diagnose func(ctx context.Context, ref string, insecure []string) error
 	// Every is the period of the progress events; zero: one second.
 	Every time.Duration
+	// Layer is each component's layer (its longest dependency chain): the
+	// blobs of the components that install first are fetched first.
+	Layer map[string]int
 }
 
 // Warmer pulls the plan's images through the caches. Its methods are safe
@@ -67,6 +70,8 @@ type blob struct {
 	size, done int64
 	finished   bool
 	err        error
+	// layer is the earliest layer of a component that needs the blob.
+	layer int
 }
 
 // New returns a Warmer.
@@ -131,7 +136,8 @@ func (w *Warmer) Run(ctx context.Context, images []Image, caches map[string]stri
 		}()
 	}
 	wg.Wait()
-	// Then every distinct blob once, biggest first: the long fetches start
+	// Then every distinct blob once, in the order the installs need them
+	// (by layer), and within a layer biggest first: the long fetches start
 	// early and the small ones fill the gaps.
 	w.mu.Lock()
 	pending := make([]*blob, 0, len(w.blobs))
@@ -141,7 +147,12 @@ func (w *Warmer) Run(ctx context.Context, images []Image, caches map[string]stri
 		}
 	}
 	w.mu.Unlock()
-	sort.Slice(pending, func(i, j int) bool { return pending[i].size > pending[j].size })
+	sort.Slice(pending, func(i, j int) bool {
+		if pending[i].layer != pending[j].layer {
+			return pending[i].layer < pending[j].layer
+		}
+		return pending[i].size > pending[j].size
+	})
 	for _, b := range pending {
 		wg.Add(1)
 		go func() {
@@ -212,14 +223,22 @@ func (w *Warmer) resolve(ctx context.Context, st *imageState, addr string) {
 func (w *Warmer) register(st *imageState, addr, repo string, descs []v1.Descriptor) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	layer := -1
+	for _, c := range st.Components {
+		if l := w.opts.Layer[c]; layer < 0 || l < layer {
+			layer = l
+		}
+	}
+	layer = max(layer, 0)
 	for _, d := range descs {
 		key := addr + "/" + repo + "@" + d.Digest.String()
 		b, ok := w.blobs[key]
 		if !ok {
-			b = &blob{addr: addr, repo: repo, digest: d.Digest, size: d.Size}
+			b = &blob{addr: addr, repo: repo, digest: d.Digest, size: d.Size, layer: layer}
 			w.blobs[key] = b
 			w.total += d.Size
 		}
+		b.layer = min(b.layer, layer)
 		st.blobs = append(st.blobs, b)
 	}
 	st.resolved = true

@@ -29,6 +29,7 @@ type fakeCache struct {
 	srv   *httptest.Server
 	mu    sync.Mutex
 	gets  map[string]int
+	order []string // blob paths in the order they were asked for
 	gated string
 	gate  chan struct{}
 	inGet chan struct{}
@@ -42,6 +43,7 @@ func newFakeCache(t *testing.T) *fakeCache {
 		if r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/blobs/") {
 			f.mu.Lock()
 			f.gets[r.URL.Path]++
+			f.order = append(f.order, r.URL.Path)
 			gate, inGet := f.gate, f.inGet
 			if f.gated == "" || !strings.HasSuffix(r.URL.Path, f.gated) {
 				gate = nil
@@ -193,5 +195,35 @@ func TestWarmNamesTheUpstreamsAnswer(t *testing.T) {
 	}
 	if len(asked) == 0 {
 		t.Error("the upstream was never asked")
+	}
+}
+
+func TestWarmFetchesTheFirstLayersFirst(t *testing.T) {
+	cache := newFakeCache(t)
+	app := randomImage(t, 50_000, 1) // big, but its component installs last
+	db := randomImage(t, 1_000, 1)
+	cache.push(t, "app:1", app)
+	cache.push(t, "db:1", db)
+	w := New(Options{Parallel: 1, Layer: map[string]int{"app": 2, "db": 0}})
+	res := w.Run(context.Background(), []Image{
+		{Ref: "ghcr.io/app:1", Components: []string{"app"}},
+		{Ref: "ghcr.io/db:1", Components: []string{"db"}},
+	}, map[string]string{"ghcr.io": cache.addr()})
+	if len(res.Failed) > 0 {
+		t.Fatal(res.Failed)
+	}
+	cache.mu.Lock()
+	defer cache.mu.Unlock()
+	var repos []string
+	for _, p := range cache.order {
+		repo := strings.Split(strings.TrimPrefix(p, "/v2/"), "/blobs/")[0]
+		if len(repos) == 0 || repos[len(repos)-1] != repo {
+			repos = append(repos, repo)
+		}
+	}
+	// one at a time: every blob of db (layer 0) before app's (layer 2),
+	// though app's layer is the biggest
+	if got := strings.Join(repos, ","); got != "db,app" {
+		t.Errorf("blob order by repository %s, want db's, then app's", got)
 	}
 }
