@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -89,41 +88,18 @@ again. The local registry (your own images) is left alone.`,
 			if err != nil {
 				return err
 			}
-			m := registryManager(event.Discard)
-			regs, err := m.List(ctx)
-			if err != nil {
-				return err
+			rep, err := registryManager(event.Discard).PruneUnused(ctx, used, dryRun)
+			verb := "removed"
+			if dryRun {
+				verb = "would remove"
 			}
-			var freed int64
-			var errs []error
-			for _, r := range regs {
-				if r.Local || !r.Running {
-					continue
-				}
-				c, err := m.ReadContents(ctx, r.Container)
-				if err != nil {
-					errs = append(errs, err)
-					continue
-				}
-				unused := c.Unused(registry.UsedTags(r.Host, used))
-				for _, repo := range sortedRepos(unused) {
-					for _, tag := range unused[repo] {
-						fmt.Fprintf(s.out, "%s %s/%s:%s\n", map[bool]string{true: "would remove", false: "removing"}[dryRun], r.Host, repo, tag)
-					}
-				}
-				if dryRun || len(unused) == 0 {
-					continue
-				}
-				n, err := m.Prune(ctx, r.Host, c, unused)
-				freed += n
-				if err != nil {
-					errs = append(errs, err)
-				}
+			for _, r := range rep.Removed {
+				fmt.Fprintf(s.out, "%s %s\n", verb, r)
 			}
 			if !dryRun {
-				fmt.Fprintf(s.out, "freed %s\n", prepull.MB(freed))
+				fmt.Fprintf(s.out, "freed %s\n", prepull.MB(rep.Freed))
 			}
-			return errors.Join(errs...)
+			return err
 		},
 	}
 	sf.register(cmd)
@@ -158,15 +134,6 @@ func usedEverywhere(ctx context.Context, sf stackFlags) ([]string, error) {
 		}
 	}
 	return refs, nil
-}
-
-func sortedRepos(m map[string][]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func newImagesPullCmd(s *streams) *cobra.Command {

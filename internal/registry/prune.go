@@ -158,3 +158,47 @@ func UsedTags(host string, refs []string) map[string]bool {
 	}
 	return used
 }
+
+// PruneReport says what PruneUnused removed (or would remove).
+type PruneReport struct {
+	// Removed are "host/repo:tag" references, sorted per cache.
+	Removed []string `json:"removed"`
+	Freed   int64    `json:"freed"`
+}
+
+// PruneUnused removes from every running cache the tags that no reference
+// of used names (normalised references of every profile); dryRun only
+// lists them. The local registry, the user's own images, is left alone.
+func (m *Manager) PruneUnused(ctx context.Context, used []string, dryRun bool) (PruneReport, error) {
+	var rep PruneReport
+	regs, err := m.List(ctx)
+	if err != nil {
+		return rep, err
+	}
+	var errs []error
+	for _, r := range regs {
+		if r.Local || !r.Running {
+			continue
+		}
+		c, err := m.ReadContents(ctx, r.Container)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		unused := c.Unused(UsedTags(r.Host, used))
+		for _, repo := range sortedKeys(unused) {
+			for _, tag := range unused[repo] {
+				rep.Removed = append(rep.Removed, r.Host+"/"+repo+":"+tag)
+			}
+		}
+		if dryRun || len(unused) == 0 {
+			continue
+		}
+		n, err := m.Prune(ctx, r.Host, c, unused)
+		rep.Freed += n
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return rep, errors.Join(errs...)
+}
