@@ -62,10 +62,7 @@ trust entries too.`,
 				if err := confirm(s, yes, "delete devstack's cluster, stop its resolver, undo its DNS set-up and remove its state"); err != nil {
 					return err
 				}
-				if err := s.resetAll(cmd.Context(), reset.Reset{Name: tf.name}); err != nil {
-					return err
-				}
-				return resetCA(cmd.Context(), s, all)
+				return s.finishReset(cmd.Context(), s.resetAll(cmd.Context(), reset.Reset{Name: tf.name}), all)
 			}
 			// An existing cluster is not devstack's to delete: its releases
 			// are removed instead, all of them or one tier.
@@ -90,19 +87,26 @@ trust entries too.`,
 			if err := confirm(s, yes, what); err != nil {
 				return err
 			}
-			if err := s.resetAll(cmd.Context(), r); err != nil {
-				return err
-			}
-			return resetCA(cmd.Context(), s, all)
+			return s.finishReset(cmd.Context(), s.resetAll(cmd.Context(), r), all)
 		},
 	}
 	sf.registerApplied(cmd)
 	tf.register(cmd)
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
 	cmd.Flags().StringVar(&tier, "tier", "", "only uninstall this tier (apps), keeping the foundation")
-	cmd.Flags().BoolVar(&all, "all", false, "also remove devstack's CA and its trust entries (the next up makes a new CA to trust again)")
+	cmd.Flags().BoolVar(&all, "all", false, "also remove devstack's CA and its trust entries (the next up makes a new CA to trust again), the image caches and the local registry with their volumes")
 	cmd.Flags().BoolVar(&keepData, "keep-data", false, "with --context: keep the volume claims of the releases' StatefulSets")
 	return cmd
+}
+
+// finishReset is what reset does on this machine after the cluster's part
+// (err): the CA and the image registries are kept and said so, or removed
+// with --all.
+func (s *streams) finishReset(ctx context.Context, err error, all bool) error {
+	if err == nil {
+		err = resetCA(ctx, s, all)
+	}
+	return registriesAfterReset(ctx, s, all, err)
 }
 
 func bullets(ls []helm.Leftover) string {

@@ -135,6 +135,7 @@ and makes http://grafana.local and the other hosts work from your browser.`,
 		newDNSCmd(s),
 		newTrustCmd(s),
 		newDoctorCmd(s),
+		newImagesCmd(s),
 		newVersionCmd(s),
 	)
 	for _, c := range root.Commands() {

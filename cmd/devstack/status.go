@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/devstack-dev/devstack/internal/event"
 	"github.com/devstack-dev/devstack/internal/kind"
 	"github.com/devstack-dev/devstack/internal/stack"
 	"github.com/devstack-dev/devstack/internal/status"
@@ -67,6 +68,7 @@ func (s *streams) collectStatus(ctx context.Context, p *stack.Plan, tf *targetFl
 	rep, err := status.Collect(ctx, src)
 	if err == nil {
 		rep.URLs = hostURLs(p)
+		rep.Registries, _ = registryManager(event.Discard).List(ctx) // an engine that cannot answer shows none
 	}
 	return rep, err
 }
@@ -128,6 +130,8 @@ func writeStatus(w io.Writer, r *status.Report) {
 	} else {
 		fmt.Fprintln(w, "; OS routing not installed (`devstack dns install`)")
 	}
+	writeRegistries(w, r.Registries)
+	writeRegistries(w, r.Registries)
 	if len(r.URLs) > 0 {
 		fmt.Fprintf(w, "\nURLs:\n  %s\n", wrap(strings.Join(r.URLs, " "), 76, "  "))
 	}

@@ -31,6 +31,8 @@ type upFlags struct {
 	noTLS      bool
 	dnsAddr    string
 	timeout    time.Duration
+	offline    bool
+	noPrepull  bool
 }
 
 func newUpCmd(s *streams) *cobra.Command {
@@ -64,6 +66,8 @@ existing cluster instead of creating one.`,
 	fl.BoolVar(&f.noDNS, "no-dns", false, "do not start the resolver or touch the OS DNS set-up")
 	fl.BoolVar(&f.noTLS, "no-tls", false, "do not create the CA, trust it, or issue the ingress's certificate (HTTP only)")
 	fl.StringVar(&f.dnsAddr, "dns-addr", dns.DefaultAddr, "loopback address of the resolver")
+	fl.BoolVar(&f.offline, "offline", false, "use only the images in devstack's caches; fail before touching the cluster, listing those missing")
+	fl.BoolVar(&f.noPrepull, "no-prepull", false, "do not warm the caches while the cluster is created (pods pull through them as they start)")
 	fl.DurationVar(&f.timeout, "timeout", 0, "per-component timeout for install and readiness (default: the catalog's)")
 	return cmd
 }
@@ -123,8 +127,9 @@ func (f *upFlags) run(ctx context.Context, s *streams) error {
 			if !f.noDNS {
 				dnsPort = preflight.PortOf(dnsCfg.Addr)
 			}
-			r.Preflight = preflight.Machine{Env: s.env, Spec: spec, DNSPort: dnsPort, Sink: sink}
-			r.Cluster = kindCluster{m: m, spec: spec, recreate: f.recreate}
+			r.Preflight = preflight.Machine{Env: s.env, Spec: spec, DNSPort: dnsPort, Sink: sink, CacheUsage: cachesPurpose}
+			r.Cluster = &kindCluster{m: m, spec: spec, recreate: f.recreate}
+			r.Images = newImagesStep(sink, f.offline, f.noPrepull)
 		}
 		if !f.noDNS {
 			r.Resolver = &hostdns.Phase{Sink: sink, StateDir: s.env.StateDir, Config: dnsCfg, OSRoot: s.env.OSRoot, Access: s.env.Access()}

@@ -5,13 +5,15 @@
 # kubeadm, kubectl and the control-plane components built from Go modules;
 # and every image a node runs (kube-apiserver, kube-controller-manager,
 # kube-scheduler, kube-proxy, etcd, coredns, pause) made from static binaries
-# and imported into the node's containerd, together with the end-to-end
-# test's own images (test/e2e/images and Traefik).
+# and imported into the node's containerd. The end-to-end test's own images
+# (test/e2e/images and Traefik) are not in the node: hack/e2e/upstream.sh
+# pushes them to the lane's "upstream" registry, which the node pulls from
+# through devstack's cache (upstream.sh sources this file for its builders).
 #
 #   hack/e2e/node-image.sh          # prints the image reference on stdout
 #
 # The result is cached: the image tag carries a hash of every input (these
-# scripts, hack/e2e/node, hack/e2e/images, test/e2e/images, the Kubernetes and
+# scripts, hack/e2e/node, hack/e2e/images, the Kubernetes and
 # tool module pins, the Go version), and an existing tag is reused as is.
 # Intermediate results (the debootstrap tree, binaries) are cached too in
 # ${DEVSTACK_E2E_CACHE:-~/.cache/devstack-e2e}. It also writes
@@ -39,9 +41,8 @@ image_ref() {
   local key
   key=$({
     hash_inputs "${E2E_DIR}/lib.sh" "${E2E_DIR}/node-image.sh" "${E2E_DIR}/node" "${E2E_DIR}/images" \
-      "${E2E_DIR}/tools" "${K8S_MOD}/go.mod" "${K8S_MOD}/go.sum" "${REPO_ROOT}/hack/build-k8s.sh"
-    [[ -d ${REPO_ROOT}/test/e2e/images ]] && hash_inputs "${REPO_ROOT}/test/e2e/images"
-    echo "${PACKAGES} ${SUITE} ${TRAEFIK_VERSION} $(go env GOVERSION)"
+      "${E2E_DIR}/tools/coredns" "${K8S_MOD}/go.mod" "${K8S_MOD}/go.sum" "${REPO_ROOT}/hack/build-k8s.sh"
+    echo "${PACKAGES} ${SUITE} $(go env GOVERSION)"
   } | sha256sum | cut -c1-12)
   echo "${IMAGE_REPO}:$(k8s_version)-${key}"
 }
@@ -343,7 +344,7 @@ EOF
 }
 
 build() {
-  local ref=$1 base k8s extra coredns traefik root
+  local ref=$1 base k8s extra coredns root
   ensure_debootstrap
   mkdir -p "${BUILD}"
   IMAGES="${BUILD}/images"
@@ -353,16 +354,11 @@ build() {
   k8s=$(k8s_binaries)
   extra=$(k8s_extra_binaries)
   coredns=$(tool_binary coredns)
-  # Traefik's module graph needs modules the module proxy may refuse; the
-  # node image is still useful without it (the ingress component then fails
-  # with ErrImageNeverPull, which the test reports).
-  traefik=$(traefik_binary) || { log "WARNING: Traefik could not be built; the image has no ingress controller"; traefik=""; }
 
   root="${BUILD}/rootfs"
   rm -rf "${root}"
   cp -a "${base}" "${root}"
   node_images "${k8s}" "${extra}" "${coredns}" "${root}"
-  e2e_images "${traefik}"
   configure_rootfs "${root}" "${k8s}" "${extra}"
   import_images "${root}"
 
@@ -407,4 +403,4 @@ main() {
   echo "${ref}"
 }
 
-main "$@"; exit  # one line: edits to this file cannot reach a running shell
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then main "$@"; exit; fi  # one line: edits to this file cannot reach a running shell

@@ -20,6 +20,14 @@ phase "image build" bash -c "\"${E2E_DIR}/node-image.sh\" >\"${E2E_CACHE}/node-i
 DEVSTACK_E2E_IMAGE=$(cat "${E2E_CACHE}/node-image.ref")
 export DEVSTACK_E2E_IMAGE
 log "node image: ${DEVSTACK_E2E_IMAGE}"
+# the registry image devstack's caches run, and the upstream holding the
+# e2e profile's images (KEY=VALUE lines)
+phase "registries" bash -c "\"${E2E_DIR}/upstream.sh\" >\"${E2E_CACHE}/upstream.env\""
+set -a
+# shellcheck source=/dev/null
+source "${E2E_CACHE}/upstream.env"
+set +a
+log "registry image: ${DEVSTACK_REGISTRY_IMAGE}, upstream: ${DEVSTACK_E2E_UPSTREAM}"
 cd "${REPO_ROOT}"
 # The kind lifecycle test needs the same image; -p 1: one cluster at a time.
 phase "end-to-end test" go test -count=1 -p 1 -timeout 60m -v -run '^(TestIntegrationEndToEnd|TestIntegrationLifecycle)$' ./test/e2e/ ./internal/kind/

@@ -16,6 +16,8 @@ const (
 	SourceTLS       Source = "tls"
 	SourceComponent Source = "component"
 	SourceRun       Source = "run"
+	// SourceImages: the registries and the warming of their caches.
+	SourceImages Source = "images"
 )
 
 // State is the state a unit of work moved to.

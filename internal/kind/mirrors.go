@@ -2,6 +2,7 @@ package kind
 
 import (
 	"fmt"
+	"net"
 	"path"
 	"sort"
 	"strings"
@@ -10,23 +11,44 @@ import (
 	"sigs.k8s.io/kind/pkg/cluster/nodeutils"
 )
 
-// HostsTOML renders containerd's hosts.toml for one registry: each mirror
-// may pull and resolve, tried in order; the registry itself stays the last
-// resort (containerd's default when no server is named).
-func HostsTOML(endpoints []string) string {
+// HostsTOML renders containerd's hosts.toml for one registry host: each
+// mirror may pull and resolve, tried in order; the registry itself is the
+// fallback when every mirror is down (server, named so that Docker Hub's
+// API host is used). A local name (localhost:5001, the local registry) has
+// no fallback: on a node it would name the node itself.
+func HostsTOML(host string, endpoints []string) string {
 	var b strings.Builder
-	b.WriteString("# Written by devstack; `devstack up` rewrites it from the profile's registryMirrors.\n")
+	b.WriteString("# Written by devstack; `devstack up` rewrites it from the profile's registryMirrors and devstack's caches.\n")
+	if s := serverFor(host); s != "" {
+		fmt.Fprintf(&b, "server = %q\n", s)
+	}
 	for _, ep := range endpoints {
 		fmt.Fprintf(&b, "\n[host.%q]\n  capabilities = [\"pull\", \"resolve\"]\n", ep)
 	}
 	return b.String()
 }
 
+// serverFor is the upstream of a registry host as containerd reaches it
+// without a mirror; "" for names local to the machine.
+func serverFor(host string) string {
+	name := host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		name = h
+	}
+	switch {
+	case host == "docker.io":
+		return "https://registry-1.docker.io"
+	case name == "localhost" || name == "127.0.0.1" || name == "::1":
+		return ""
+	}
+	return "https://" + host
+}
+
 // mirrorFiles returns the hosts.toml files for mirrors, by path in a node.
 func mirrorFiles(mirrors map[string][]string) map[string]string {
 	files := make(map[string]string, len(mirrors))
 	for host, eps := range mirrors {
-		files[path.Join(certsDir, host, "hosts.toml")] = HostsTOML(eps)
+		files[path.Join(certsDir, host, "hosts.toml")] = HostsTOML(host, eps)
 	}
 	return files
 }

@@ -25,6 +25,9 @@ type Machine struct {
 	DNSPort int
 	// Sink receives one event per check; nil discards them.
 	Sink event.Sink
+	// CacheUsage says how much devstack's image caches hold, for the disk
+	// check ("" when there are none or the engine cannot say); nil: none.
+	CacheUsage func(ctx context.Context, engineUp bool) string
 }
 
 var _ up.Preflight = Machine{}
@@ -90,13 +93,27 @@ func (m Machine) Checks(ctx context.Context, p *stack.Plan) ([]doctor.Check, err
 		}
 	}
 	cfg.Ports = m.ports(published)
-	if home, _ := os.UserHomeDir(); home != "" {
-		cfg.Disk = append(cfg.Disk, doctor.DiskPath{Path: home, Purpose: "devstack state and charts"})
+	caches := ""
+	if m.CacheUsage != nil {
+		caches = m.CacheUsage(ctx, infoErr == nil)
 	}
+	// The caches live in the engine's volumes: on the engine's disk when it
+	// is this machine's, else (inside a VM) counted with the home's.
+	engineDisk := false
 	if info.RootDir != "" {
 		if _, err := os.Stat(info.RootDir); err == nil { // not inside a VM
-			cfg.Disk = append(cfg.Disk, doctor.DiskPath{Path: info.RootDir, Purpose: info.Engine + " images"})
+			engineDisk = true
 		}
+	}
+	if home, _ := os.UserHomeDir(); home != "" {
+		purpose := "devstack state and charts"
+		if !engineDisk {
+			purpose += caches
+		}
+		cfg.Disk = append(cfg.Disk, doctor.DiskPath{Path: home, Purpose: purpose})
+	}
+	if engineDisk {
+		cfg.Disk = append(cfg.Disk, doctor.DiskPath{Path: info.RootDir, Purpose: info.Engine + " images" + caches})
 	}
 	return doctor.Checks(cfg), nil
 }

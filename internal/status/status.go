@@ -7,6 +7,7 @@ import (
 	"github.com/devstack-dev/devstack/internal/dns/osdns"
 	"github.com/devstack-dev/devstack/internal/helm"
 	"github.com/devstack-dev/devstack/internal/kind"
+	"github.com/devstack-dev/devstack/internal/registry"
 	"github.com/devstack-dev/devstack/internal/stack"
 	"github.com/devstack-dev/devstack/internal/up"
 )
@@ -18,6 +19,8 @@ type Report struct {
 	Context    string              `json:"context"`
 	Components []Component         `json:"components"`
 	DNS        DNS                 `json:"dns"`
+	// Registries are devstack's image caches and local registry.
+	Registries []registry.Existing `json:"registries"`
 	URLs       []string            `json:"urls"`
 	// Ready is true when every component is installed and ready.
 	Ready bool `json:"ready"`

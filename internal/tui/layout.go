@@ -21,7 +21,7 @@ func (m *model) groups() []group {
 	for _, src := range []struct {
 		s     event.Source
 		title string
-	}{{event.SourceDoctor, "Checks"}, {event.SourceCluster, "Cluster"}, {event.SourceDNS, "DNS"}, {event.SourceTLS, "TLS"}} {
+	}{{event.SourceDoctor, "Checks"}, {event.SourceImages, "Images"}, {event.SourceCluster, "Cluster"}, {event.SourceDNS, "DNS"}, {event.SourceTLS, "TLS"}} {
 		g := group{title: src.title, steps: true}
 		for _, u := range m.tr.steps {
 			if u.source == src.s {

@@ -64,6 +64,8 @@ type Runner struct {
 	TLS TLS
 	// Target is used as is when Cluster is nil.
 	Target Target
+	// Images is skipped when nil (--context: the cluster pulls as it does).
+	Images Images
 	// NewInstaller connects an installer to the target once it exists.
 	NewInstaller func(ctx context.Context, target Target) (Installer, error)
 }
@@ -116,9 +118,23 @@ func (r *Runner) Run(ctx context.Context) (*dag.Report, error) {
 			return nil, err
 		}
 	}
+	if r.Images != nil {
+		var mirrors map[string][]string
+		if err := phase("images", func() (err error) { mirrors, err = r.Images.Start(ctx, r.Plan); return err }); err != nil {
+			return nil, err
+		}
+		if mc, ok := r.Cluster.(MirroredCluster); ok && len(mirrors) > 0 {
+			mc.UseMirrors(mirrors)
+		}
+	}
 	target := r.Target
 	if r.Cluster != nil {
 		if err := phase("cluster", func() (err error) { target, err = r.Cluster.Ensure(ctx); return err }); err != nil {
+			return nil, err
+		}
+	}
+	if r.Images != nil {
+		if err := phase("registry", func() error { return r.Images.Attach(ctx, target) }); err != nil {
 			return nil, err
 		}
 	}
@@ -152,12 +168,23 @@ func (r *Runner) Run(ctx context.Context) (*dag.Report, error) {
 	installErr := phase("install", func() error {
 		report = dag.Run(ctx, g, func(ctx context.Context, name string) (dag.Outcome, error) {
 			c, _ := r.Plan.Component(name)
-			out, err := inst.Apply(ctx, c)
-			return out, unprefixed(name, err)
+			if r.Images == nil {
+				out, err := inst.Apply(ctx, c)
+				return out, unprefixed(name, err)
+			}
+			done := r.Images.Watch(ctx, name)
+			o, err := inst.Apply(ctx, c)
+			return o, done(unprefixed(name, err))
 		}, dag.Options{Parallel: r.Parallel, Sink: sink, Weight: func(n string) float64 { return estimates[n] }})
 		return report.Err()
 	})
-	return report, errors.Join(installErr, dnsErr, tlsErr)
+	// The caches finish warming (images no pod asked for yet, those of
+	// operator-made pods) so that the next `up`, even --offline, has them.
+	var warmErr error
+	if r.Images != nil && installErr == nil {
+		warmErr = phase("warm", func() error { return r.Images.Wait(ctx) })
+	}
+	return report, errors.Join(installErr, dnsErr, tlsErr, warmErr)
 }
 
 func estimates(p *stack.Plan) map[string]float64 {

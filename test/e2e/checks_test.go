@@ -285,10 +285,11 @@ func processGone(ctx context.Context, pid int) bool {
 	}) == nil
 }
 
-// echoImage is the echo service's image, which hack/e2e/node-image.sh
-// builds from test/e2e/images/echo into the node image; its -get mode is the
-// in-cluster client.
-const echoImage = "devstack-e2e/echo:e2e"
+// echoImage is the echo service's image, which hack/e2e/upstream.sh builds
+// from test/e2e/images/echo and pushes to the lane's upstream registry (the
+// node pulls it through devstack's cache); its -get mode is the in-cluster
+// client.
+const echoImage = "devstack-e2e-upstream:5000/echo:e2e"
 
 // checkClusterDNS runs the echo image's client as a Job in namespace ns: a
 // pod that resolves host through its own resolv.conf (the cluster's CoreDNS,
@@ -322,7 +323,7 @@ func checkInClusterGet(ctx context.Context, t *testing.T, clusterName, ns, url s
 					Containers: []corev1.Container{{
 						Name:            "client",
 						Image:           echoImage,
-						ImagePullPolicy: corev1.PullNever,
+						ImagePullPolicy: corev1.PullIfNotPresent,
 						Args:            []string{"-get", url, "-timeout", "120s"},
 						SecurityContext: &corev1.SecurityContext{
 							RunAsNonRoot:             ref(true),

@@ -73,6 +73,10 @@ func TestIntegrationEndToEnd(t *testing.T) {
 	if image == "" {
 		t.Skipf("%s is not set: run hack/e2e/run.sh, which prepares the machine and builds the node image", EnvImage)
 	}
+	upstream := os.Getenv(envUpstream)
+	if upstream == "" {
+		t.Fatalf("%s is not set: run hack/e2e/run.sh, which starts the upstream registry holding the profile's images", envUpstream)
+	}
 	profileDir, profile := e2eProfile(t)
 	name, domain, port, httpsPort := profile.Cluster.Name, profile.Domain, profile.Cluster.HTTPPort, profile.Cluster.HTTPSPort
 	echoHost := "echo." + domain
@@ -93,6 +97,10 @@ func TestIntegrationEndToEnd(t *testing.T) {
 			stack.EnvProfilePath+"="+profileDir,
 			"KUBECONFIG="+filepath.Join(work, "kubeconfig"),
 			"NO_COLOR=1",
+			// the lane's upstream speaks plain HTTP; the local registry
+			// stays off a developer's own port 5001
+			"DEVSTACK_REGISTRY_INSECURE="+upstream,
+			fmt.Sprintf("DEVSTACK_REGISTRY_PORT=%d", localPort),
 		),
 	}
 	p := &phases{t: t}
@@ -105,6 +113,8 @@ func TestIntegrationEndToEnd(t *testing.T) {
 			_, _ = c.run(cctx, "reset", "--yes")
 			_ = cluster.NewProvider().Delete(name, "")
 		}
+		_, _ = docker(cctx, "start", upstreamContainer)
+		removeRegistries(cctx, upstream)
 	})
 	// Nor a root of this run in the machine's trust store.
 	t.Cleanup(func() {
@@ -114,6 +124,8 @@ func TestIntegrationEndToEnd(t *testing.T) {
 			_, _ = c.run(cctx, "trust", "uninstall")
 		}
 	})
+	// Cold caches, so that the first up pulls through them.
+	removeRegistries(ctx, upstream)
 	if names, err := kindContainers(ctx, name); err != nil {
 		t.Fatal(err)
 	} else if len(names) > 0 {
@@ -142,6 +154,7 @@ func TestIntegrationEndToEnd(t *testing.T) {
 	_, err := c.run(ctx, up...)
 	stopWatch()
 	first := time.Since(start)
+	fetched := upstreamBlobFetches(ctx, t, start)
 	if err != nil {
 		t.Fatalf("first up: %v", err)
 	}
@@ -151,6 +164,11 @@ func TestIntegrationEndToEnd(t *testing.T) {
 		p.add("installs", first-d)
 	default:
 		p.add("cluster creation+installs", first)
+	}
+
+	checkThroughCache(ctx, t, upstream, fetched)
+	if n, missing := imagesCached(ctx, t, c); n == 0 || len(missing) > 0 {
+		t.Errorf("devstack images: %d images, not cached after the first up: %v", n, missing)
 	}
 
 	// The echo pod answers through devstack's resolver and the ingress.
@@ -229,9 +247,16 @@ func TestIntegrationEndToEnd(t *testing.T) {
 	}
 	p.add("reset", time.Since(start))
 	checkReset(ctx, t, name, domain, stateDir, pid)
+
+	registryProof(ctx, t, c, p, up, proofEnv{upstream: upstream, cluster: name, stateDir: stateDir,
+		echoHost: echoHost, nodeImage: image, port: port, first: first})
+	// reset --all removes the CA, its trust and the registries.
 	start = time.Now()
 	checkResetAll(ctx, t, c, caDir, resetOut)
 	p.add("reset --all", time.Since(start))
+	checkRegistriesRemoved(ctx, t, upstream)
+
+	prepullBenchmark(ctx, t, c, p, up, upstream)
 }
 
 // echoNamespace is the echo component's namespace, where the in-cluster

@@ -1,0 +1,368 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/devstack-dev/devstack/internal/event"
+	"github.com/devstack-dev/devstack/internal/helm"
+	"github.com/devstack-dev/devstack/internal/kind"
+	"github.com/devstack-dev/devstack/internal/prepull"
+	"github.com/devstack-dev/devstack/internal/registry"
+	"github.com/devstack-dev/devstack/internal/stack"
+	"github.com/devstack-dev/devstack/internal/tui"
+	"github.com/devstack-dev/devstack/internal/up"
+	"github.com/devstack-dev/devstack/profiles"
+	"k8s.io/client-go/kubernetes"
+)
+
+// Environment of the registries: the local registry's port, upstreams
+// served over plain HTTP (comma-separated hosts).
+const (
+	envRegistryPort     = "DEVSTACK_REGISTRY_PORT"
+	envRegistryInsecure = "DEVSTACK_REGISTRY_INSECURE"
+)
+
+func newImagesCmd(s *streams) *cobra.Command {
+	var sf stackFlags
+	var output string
+	cmd := &cobra.Command{
+		Use:   "images",
+		Short: "List every image of the plan: component, registry, size, whether it is cached",
+		Long: `images renders every component of the plan as up would, lists each image it
+runs (and those the catalog declares for operator-made pods) with its
+components and registry, and tells whether devstack's cache for that
+registry holds it whole; the size is known for cached images.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkOutput(output); err != nil {
+				return err
+			}
+			p, err := sf.plan()
+			if err != nil {
+				return err
+			}
+			list, warn, err := listImages(cmd.Context(), p)
+			if err != nil {
+				return err
+			}
+			if warn != nil {
+				fmt.Fprintf(s.err, "warning: the list misses the images of what could not be rendered:\n%v\n", warn)
+			}
+			if output == "json" {
+				return writeJSON(s.out, list)
+			}
+			writeImages(s.out, list)
+			return nil
+		},
+	}
+	sf.register(cmd)
+	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+	cmd.AddCommand(newImagesPullCmd(s), newImagesPruneCmd(s))
+	return cmd
+}
+
+func newImagesPruneCmd(s *streams) *cobra.Command {
+	var sf stackFlags
+	var dryRun bool
+	cmd := &cobra.Command{
+		Use:   "prune",
+		Short: "Remove from the caches the images no profile uses",
+		Long: `prune renders every profile (the embedded ones, those in $DEVSTACK_PROFILE_PATH,
+and the one the flags describe, with its -f files) and removes from devstack's
+caches every image none of them runs, then frees the space with the
+registry's own garbage collector. Each cache is stopped for that and started
+again. The local registry (your own images) is left alone.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			used, err := usedEverywhere(ctx, sf)
+			if err != nil {
+				return err
+			}
+			rep, err := registryManager(event.Discard).PruneUnused(ctx, used, dryRun)
+			verb := "removed"
+			if dryRun {
+				verb = "would remove"
+			}
+			for _, r := range rep.Removed {
+				fmt.Fprintf(s.out, "%s %s\n", verb, r)
+			}
+			if !dryRun {
+				fmt.Fprintf(s.out, "freed %s\n", prepull.MB(rep.Freed))
+			}
+			return err
+		},
+	}
+	sf.register(cmd)
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "only list what would be removed")
+	return cmd
+}
+
+// usedEverywhere is every image reference of every profile and of the
+// plan the flags describe.
+func usedEverywhere(ctx context.Context, sf stackFlags) ([]string, error) {
+	infos, err := stack.ListProfiles(stackOptions(stackFlags{}))
+	if err != nil {
+		return nil, err
+	}
+	plans := []stackFlags{sf}
+	for _, in := range infos {
+		plans = append(plans, stackFlags{profile: in.Name})
+	}
+	var refs []string
+	for _, f := range plans {
+		p, err := f.plan()
+		if err != nil {
+			return nil, err
+		}
+		imgs, err := collectImages(ctx, p)
+		if err != nil {
+			// an image not rendered would be pruned: stop rather than guess
+			return nil, fmt.Errorf("profile %s: %w", p.Profile, err)
+		}
+		for _, im := range imgs {
+			refs = append(refs, im.Ref)
+		}
+	}
+	return refs, nil
+}
+
+func newImagesPullCmd(s *streams) *cobra.Command {
+	var sf stackFlags
+	cmd := &cobra.Command{
+		Use:   "pull",
+		Short: "Warm the caches with every image of the plan, without a cluster (before a flight)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			p, err := sf.plan()
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			printer := tui.NewPlain(s.out)
+			imgs, err := collectImages(ctx, p)
+			if err != nil {
+				fmt.Fprintf(s.err, "warning: %v\n", err)
+			}
+			m := registryManager(printer)
+			refs := make([]string, len(imgs))
+			for i, im := range imgs {
+				refs[i] = im.Ref
+			}
+			regs, err := m.Ensure(ctx, registry.Hosts(refs))
+			if err != nil {
+				return err
+			}
+			res := prepull.New(prepull.Options{Sink: printer, Insecure: insecureHosts()}).Run(ctx, imgs, cacheAddrs(regs))
+			if len(res.Failed) > 0 {
+				var b strings.Builder
+				for ref, why := range res.Failed {
+					fmt.Fprintf(&b, "\n  - %s: %s", ref, why)
+				}
+				return fmt.Errorf("%d image(s) could not be pulled:%s", len(res.Failed), b.String())
+			}
+			fmt.Fprintf(s.out, "%d images (%s) are in the caches; `devstack up --offline` can use them\n", res.Images, prepull.MB(res.Bytes))
+			return ctx.Err()
+		},
+	}
+	sf.register(cmd)
+	return cmd
+}
+
+// listImages is the plan's images as the running caches hold them; warn
+// says which components could not be rendered.
+func listImages(ctx context.Context, p *stack.Plan) (list []prepull.ImageStatus, warn, err error) {
+	imgs, warn := collectImages(ctx, p)
+	if warn != nil && len(imgs) == 0 {
+		return nil, nil, warn
+	}
+	m := registryManager(event.Discard)
+	existing, err := m.List(ctx)
+	if err != nil {
+		return nil, warn, err
+	}
+	var regs []registry.Registry
+	for _, e := range existing {
+		if e.Running {
+			regs = append(regs, e.Registry)
+		}
+	}
+	list, err = prepull.Stored(ctx, m, regs, imgs, prepull.Platform{})
+	return list, warn, err
+}
+
+func writeImages(w io.Writer, list []prepull.ImageStatus) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "IMAGE\tCOMPONENTS\tREGISTRY\tSIZE\tCACHED")
+	cached := 0
+	for _, im := range list {
+		size, yes := "-", "no"
+		if im.Cached {
+			size, yes = prepull.MB(im.Size), "yes"
+			cached++
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", im.Ref, strings.Join(im.Components, ","), im.Registry, size, yes)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "%d images, %d cached\n", len(list), cached)
+}
+
+// collectImages renders the plan's charts as up installs them and collects
+// their images.
+func collectImages(ctx context.Context, p *stack.Plan) ([]prepull.Image, error) {
+	r, err := helm.NewRenderer(helm.RenderOptions{ChartFS: profiles.FS})
+	if err != nil {
+		return nil, err
+	}
+	return prepull.Collect(ctx, r, p)
+}
+
+func registryManager(sink event.Sink) *registry.Manager {
+	port := 0
+	if v, err := strconv.Atoi(os.Getenv(envRegistryPort)); err == nil {
+		port = v
+	}
+	return registry.New(registry.Options{
+		Engine:    registry.Engine{Binary: kind.DetectEngine().Binary},
+		LocalPort: port,
+		Insecure:  insecureHosts(),
+		Sink:      sink,
+	})
+}
+
+func insecureHosts() []string {
+	var out []string
+	for _, h := range strings.Split(os.Getenv(envRegistryInsecure), ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+func cacheAddrs(regs []registry.Registry) map[string]string {
+	m := map[string]string{}
+	for _, r := range regs {
+		if !r.Local {
+			m[r.Host] = r.Addr
+		}
+	}
+	return m
+}
+
+// imagesStep adapts prepull.Step to up.Images.
+type imagesStep struct{ *prepull.Step }
+
+func (s imagesStep) Attach(ctx context.Context, t up.Target) error {
+	return s.Step.Attach(ctx, t.Kubeconfig, t.Context)
+}
+
+func newImagesStep(sink event.Sink, offline, noWarm bool) up.Images {
+	return imagesStep{&prepull.Step{
+		Registries: registryManager(sink),
+		Collect:    collectImages,
+		Offline:    offline,
+		NoWarm:     noWarm,
+		Warm:       prepull.Options{Insecure: insecureHosts()},
+		Sink:       sink,
+		Clientset: func(kubeconfig, context string) (kubernetes.Interface, error) {
+			return up.Target{Kubeconfig: kubeconfig, Context: context}.Clientset()
+		},
+	}}
+}
+
+// UseMirrors adds devstack's registries to the profile's own mirrors
+// (theirs are tried first).
+func (k *kindCluster) UseMirrors(mirrors map[string][]string) {
+	merged := map[string][]string{}
+	for h, eps := range mirrors {
+		merged[h] = eps
+	}
+	for h, eps := range k.spec.RegistryMirrors {
+		merged[h] = append(append([]string(nil), eps...), mirrors[h]...)
+	}
+	k.spec.RegistryMirrors = merged
+}
+
+// keptRegistries says what reset left in place, and removeRegistries
+// removes it (reset --all).
+func keptRegistries(ctx context.Context, w io.Writer) {
+	regs, err := registryManager(event.Discard).List(ctx)
+	if err != nil || len(regs) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "Kept (so the next up downloads no image again; `devstack reset --all` removes them):")
+	for _, r := range regs {
+		what := "cache of " + r.Host
+		if r.Local {
+			what = "local registry " + r.Host
+		}
+		fmt.Fprintf(w, "  - %s: container and volume %s\n", what, r.Container)
+	}
+}
+
+func removeRegistries(ctx context.Context) ([]string, error) {
+	return registryManager(event.Discard).RemoveAll(ctx)
+}
+
+// registriesAfterReset lists the registries reset keeps, or removes them
+// with --all; err is reset's own outcome.
+func registriesAfterReset(ctx context.Context, s *streams, all bool, err error) error {
+	if !all {
+		keptRegistries(ctx, s.out)
+		return err
+	}
+	removed, rerr := removeRegistries(ctx)
+	if len(removed) > 0 {
+		fmt.Fprintln(s.out, "Removed:")
+		for _, r := range removed {
+			fmt.Fprintf(s.out, "  - %s\n", r)
+		}
+	}
+	if rerr != nil {
+		rerr = fmt.Errorf("removing the registries: %w", rerr)
+	}
+	return errors.Join(err, rerr)
+}
+
+// writeRegistries is status's part about the caches and the local registry.
+func writeRegistries(w io.Writer, regs []registry.Existing) {
+	if len(regs) == 0 {
+		fmt.Fprintln(w, "Registries: none yet (`devstack up` starts a cache per upstream and the local registry)")
+		return
+	}
+	fmt.Fprintln(w, "Registries:")
+	for _, r := range regs {
+		what := "cache of " + r.Host
+		if r.Local {
+			what = "local registry " + r.Host + " (docker push " + r.Host + "/NAME)"
+		}
+		state := r.Status
+		if r.Addr != "" && r.Running {
+			state += " on " + r.Addr
+		}
+		fmt.Fprintf(w, "  %s: %s (%s)\n", what, state, r.Container)
+	}
+}
+
+// cachesPurpose says, for doctor's disk check, how much devstack's image
+// caches hold, "" when there are none or the engine cannot be asked.
+func cachesPurpose(ctx context.Context, engineUp bool) string {
+	if !engineUp {
+		return ""
+	}
+	n, err := registryManager(event.Discard).DiskUsage(ctx)
+	if err != nil || n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", of which devstack's image caches hold %s (`devstack reset --all` frees them)", prepull.MB(n))
+}
