@@ -88,3 +88,34 @@ func TestPortOf(t *testing.T) {
 		}
 	}
 }
+
+// The disk check says how much devstack's image caches hold, so a full
+// disk names what `reset --all` would free.
+func TestDiskCheckShowsTheCaches(t *testing.T) {
+	var asked bool
+	m := Machine{Env: env.Env{StateDir: t.TempDir(), Engine: downDocker(t)},
+		Spec: kind.Spec{Name: "devstack", HTTPPort: 80, HTTPSPort: 443},
+		CacheUsage: func(_ context.Context, engineUp bool) string {
+			asked = true
+			if engineUp {
+				t.Errorf("the engine is down, yet CacheUsage was told it answers")
+			}
+			return ", of which devstack's image caches hold 3.2 GB"
+		}}
+	rep, err := m.Run(context.Background(), plan())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !asked {
+		t.Fatal("the checks never asked how much the caches hold")
+	}
+	for _, r := range rep.Results {
+		if strings.HasPrefix(r.Name, "disk") {
+			if !strings.Contains(r.Name+" "+r.Message, "image caches hold 3.2 GB") {
+				t.Errorf("the disk check does not show the caches: %+v", r)
+			}
+			return
+		}
+	}
+	t.Errorf("no disk check: %+v", rep.Results)
+}
