@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/devstack-dev/devstack/internal/answer"
 	"github.com/devstack-dev/devstack/internal/dag"
 	"github.com/devstack-dev/devstack/internal/dns"
 	"github.com/devstack-dev/devstack/internal/event"
@@ -130,6 +131,7 @@ func (f *upFlags) run(ctx context.Context, s *streams) error {
 			r.Preflight = preflight.Machine{Env: s.env, Spec: spec, DNSPort: dnsPort, Sink: sink, CacheUsage: cachesPurpose}
 			r.Cluster = &kindCluster{m: m, spec: spec, recreate: f.recreate}
 			r.Images = newImagesStep(sink, f.offline, f.noPrepull)
+			r.Answers = answer.ForPlan(plan)
 		}
 		if !f.noDNS {
 			r.Resolver = &hostdns.Phase{Sink: sink, StateDir: s.env.StateDir, Config: dnsCfg, OSRoot: s.env.OSRoot, Access: s.env.Access()}

@@ -38,6 +38,14 @@ type Resolver interface {
 	Ensure(ctx context.Context, plan *stack.Plan, target Target) error
 }
 
+// Answers checks, after the installs, that the plan's hosts answer through
+// the ingress: pods can be Ready while the Service endpoints and the node's
+// port rules still lag (after a cluster restart), and "ready" in the
+// summary means a browser gets a page.
+type Answers interface {
+	Wait(ctx context.Context, plan *stack.Plan) error
+}
+
 // TLS makes the plan's hosts answer HTTPS: the local CA, the host's trust
 // in it, and the ingress's certificate in the cluster, before the ingress
 // is installed.
@@ -62,6 +70,9 @@ type Runner struct {
 	Resolver  Resolver
 	// TLS is skipped when nil (--no-tls).
 	TLS TLS
+	// Answers is skipped when nil (--context: the ingress is not on this
+	// machine's ports).
+	Answers Answers
 	// Target is used as is when Cluster is nil.
 	Target Target
 	// Images is skipped when nil (--context: the cluster pulls as it does).
@@ -178,13 +189,17 @@ func (r *Runner) Run(ctx context.Context) (*dag.Report, error) {
 		}, dag.Options{Parallel: r.Parallel, Sink: sink, Weight: func(n string) float64 { return estimates[n] }})
 		return report.Err()
 	})
+	var answerErr error
+	if r.Answers != nil && installErr == nil {
+		answerErr = phase("answers", func() error { return r.Answers.Wait(ctx, r.Plan) })
+	}
 	// The caches finish warming (images no pod asked for yet, those of
 	// operator-made pods) so that the next `up`, even --offline, has them.
 	var warmErr error
 	if r.Images != nil && installErr == nil {
 		warmErr = phase("warm", func() error { return r.Images.Wait(ctx) })
 	}
-	return report, errors.Join(installErr, dnsErr, tlsErr, warmErr)
+	return report, errors.Join(installErr, answerErr, dnsErr, tlsErr, warmErr)
 }
 
 func estimates(p *stack.Plan) map[string]float64 {

@@ -195,3 +195,27 @@ func TestTLSBeforeTheInstalls(t *testing.T) {
 		}
 	}
 }
+
+type answersFunc func(context.Context, *stack.Plan) error
+
+func (f answersFunc) Wait(ctx context.Context, p *stack.Plan) error { return f(ctx, p) }
+
+// The installs done, up waits for the hosts to answer, and a host that does
+// not makes the run fail: "ready" means it answers.
+func TestRunWaitsForTheHostsToAnswer(t *testing.T) {
+	var asked bool
+	r := answersRunner(answersFunc(func(context.Context, *stack.Plan) error { asked = true; return nil }))
+	if _, err := r.Run(context.Background()); err != nil || !asked {
+		t.Fatalf("run = %v, answers asked %v", err, asked)
+	}
+	r = answersRunner(answersFunc(func(context.Context, *stack.Plan) error { return errors.New("http://a.test: HTTP 503") }))
+	if _, err := r.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "answers: http://a.test: HTTP 503") {
+		t.Fatalf("run = %v, want the answers phase's failure", err)
+	}
+}
+
+func answersRunner(a Answers) *Runner {
+	r := (&fakes{}).runner(event.Discard)
+	r.Answers = a
+	return r
+}
