@@ -71,7 +71,7 @@ func (c Config) normalize() (Config, error) {
 		}
 	}
 	if c.Writable == nil {
-		c.Writable = writable
+		c.Writable = sysfile.Current().Writable
 	}
 	if c.Inspect == nil {
 		return c, errors.New("trust: no inspector")

@@ -1,5 +1,0 @@
-//go:build !unix
-
-package trust
-
-func writable(string) bool { return false }
