@@ -153,11 +153,18 @@ func (w *Warmer) Run(ctx context.Context, images []Image, caches map[string]stri
 		}
 		return pending[i].size > pending[j].size
 	})
+	// The slot is taken here, in that order, not inside the goroutines:
+	// goroutines reach a channel in no set order, and the order is the point.
+admit:
 	for _, b := range pending {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			break admit
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sem <- struct{}{}
 			defer func() { <-sem }()
 			w.fetch(ctx, b)
 		}()
