@@ -115,15 +115,7 @@ func CreateFor(dir, owner string, now time.Time) (*CA, error) {
 	if _, err := os.Stat(filepath.Join(dir, CertFile)); err == nil {
 		return nil, fmt.Errorf("a CA exists already in %s", dir)
 	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, fmt.Errorf("generating the CA key: %w", err)
-	}
-	serial, err := randomSerial()
-	if err != nil {
-		return nil, err
-	}
-	skid, err := keyID(&key.PublicKey)
+	key, serial, skid, err := newKey("CA")
 	if err != nil {
 		return nil, err
 	}
@@ -236,6 +228,46 @@ func parseKey(b []byte) (crypto.Signer, error) {
 func publicKeyMatches(c *x509.Certificate, k crypto.Signer) bool {
 	pub, ok := c.PublicKey.(interface{ Equal(crypto.PublicKey) bool })
 	return ok && pub.Equal(k.Public())
+}
+
+// newKey is a fresh P-256 key with a random serial for its certificate and
+// its subject key identifier; what names it in errors.
+func newKey(what string) (*ecdsa.PrivateKey, *big.Int, []byte, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("generating the %s key: %w", what, err)
+	}
+	serial, err := randomSerial()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	skid, err := keyID(&key.PublicKey)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return key, serial, skid, nil
+}
+
+// sign signs tmpl for key with the root, never valid past the root, and
+// returns the certificate and key as PEM.
+func (c *CA) sign(tmpl *x509.Certificate, key *ecdsa.PrivateKey, what string) (*Leaf, error) {
+	if tmpl.NotAfter.After(c.Cert.NotAfter) {
+		tmpl.NotAfter = c.Cert.NotAfter
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, c.Cert, &key.PublicKey, c.key)
+	if err != nil {
+		return nil, fmt.Errorf("signing the %s: %w", what, err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, err
+	}
+	cert, _ := x509.ParseCertificate(der)
+	return &Leaf{
+		CertPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		KeyPEM:  pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}),
+		Cert:    cert,
+	}, nil
 }
 
 func randomSerial() (*big.Int, error) {

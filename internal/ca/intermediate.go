@@ -1,13 +1,8 @@
 package ca
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/pem"
-	"fmt"
 	"slices"
 	"time"
 )
@@ -26,15 +21,7 @@ func (c *CA) IssueIntermediate(domains []string, now time.Time) (*Leaf, error) {
 	if err != nil {
 		return nil, err
 	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, fmt.Errorf("generating the intermediate key: %w", err)
-	}
-	serial, err := randomSerial()
-	if err != nil {
-		return nil, err
-	}
-	skid, err := keyID(&key.PublicKey)
+	key, serial, skid, err := newKey("intermediate")
 	if err != nil {
 		return nil, err
 	}
@@ -55,23 +42,7 @@ func (c *CA) IssueIntermediate(domains []string, now time.Time) (*Leaf, error) {
 		PermittedDNSDomainsCritical: true,
 		PermittedDNSDomains:         permitted,
 	}
-	if tmpl.NotAfter.After(c.Cert.NotAfter) {
-		tmpl.NotAfter = c.Cert.NotAfter
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, c.Cert, &key.PublicKey, c.key)
-	if err != nil {
-		return nil, fmt.Errorf("signing the intermediate: %w", err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return nil, err
-	}
-	cert, _ := x509.ParseCertificate(der)
-	return &Leaf{
-		CertPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		KeyPEM:  pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}),
-		Cert:    cert,
-	}, nil
+	return c.sign(tmpl, key, "intermediate")
 }
 
 // IntermediateRenewal is Renewal for an intermediate: "" while it is this

@@ -1,12 +1,8 @@
 package ca
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"net"
@@ -65,11 +61,7 @@ func (c *CA) Issue(hosts []string, now time.Time) (*Leaf, error) {
 	if err != nil {
 		return nil, err
 	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, fmt.Errorf("generating the certificate key: %w", err)
-	}
-	serial, err := randomSerial()
+	key, serial, _, err := newKey("certificate")
 	if err != nil {
 		return nil, err
 	}
@@ -87,9 +79,6 @@ func (c *CA) Issue(hosts []string, now time.Time) (*Leaf, error) {
 		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		BasicConstraintsValid: true,
 	}
-	if tmpl.NotAfter.After(c.Cert.NotAfter) {
-		tmpl.NotAfter = c.Cert.NotAfter
-	}
 	for _, n := range names {
 		if ip := net.ParseIP(n); ip != nil {
 			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
@@ -97,20 +86,7 @@ func (c *CA) Issue(hosts []string, now time.Time) (*Leaf, error) {
 			tmpl.DNSNames = append(tmpl.DNSNames, n)
 		}
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, c.Cert, &key.PublicKey, c.key)
-	if err != nil {
-		return nil, fmt.Errorf("signing the certificate: %w", err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return nil, err
-	}
-	cert, _ := x509.ParseCertificate(der)
-	return &Leaf{
-		CertPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		KeyPEM:  pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}),
-		Cert:    cert,
-	}, nil
+	return c.sign(tmpl, key, "certificate")
 }
 
 // Renewal says why a stored leaf must be re-issued for hosts at now, or ""
