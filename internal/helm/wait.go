@@ -119,18 +119,39 @@ func (in *Installer) wait(ctx, parent context.Context, c stack.Planned, ts []tar
 		pending = o.pending
 		select {
 		case <-ctx.Done():
-			we := &WaitError{Component: c.Name, Pending: o.waiting, Err: errTimedOut, Timeout: timeout}
-			if parent.Err() != nil {
-				we.Err, we.Timeout = errCancelled, 0
-			}
-			dctx, cancel := context.WithTimeout(detached(parent), 10*time.Second)
-			we.Reason = in.diagnose(dctx, o.notReady)
-			cancel()
-			return we
+			return in.waitEnded(parent, c, pending, o, timeout)
 		case <-time.After(interval):
 		}
 		interval = min(interval*3/2, in.opts.PollInterval)
 	}
+}
+
+// waitEnded reports a wait whose context ended. After a timeout it takes
+// one last look with a fresh context: the deadline may have cut the last
+// poll short mid-read (a storage class GET that failed with "context
+// deadline exceeded"), and the error must say what the targets are waiting
+// for, not that a request was interrupted. A target that became ready or
+// failed in that last look is reported as such. After a cancellation
+// (Ctrl-C) the last complete poll is reported as it is.
+func (in *Installer) waitEnded(parent context.Context, c stack.Planned, pending []target, o *observation, timeout time.Duration) error {
+	dctx, cancel := context.WithTimeout(detached(parent), 10*time.Second)
+	defer cancel()
+	we := &WaitError{Component: c.Name, Err: errTimedOut, Timeout: timeout}
+	if parent.Err() != nil {
+		we.Err, we.Timeout = errCancelled, 0
+	} else {
+		o = in.observe(dctx, pending)
+		if o.failed != nil {
+			return &WaitError{Component: c.Name, Pending: []string{o.failedRef}, Err: o.failed,
+				Reason: in.diagnose(dctx, []*unstructured.Unstructured{o.failedObj})}
+		}
+		if o.ready() {
+			return nil
+		}
+	}
+	we.Pending = o.waiting
+	we.Reason = in.diagnose(dctx, o.notReady)
+	return we
 }
 
 // detached keeps ctx's values but not its cancellation, for the little
