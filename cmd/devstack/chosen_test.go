@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -49,5 +51,48 @@ func TestCommandsDefaultToWhatUpApplied(t *testing.T) {
 	}
 	if p := planOf(t); p.Profile != "minimal" {
 		t.Errorf("after the failed reset the record is gone: plan profile %q", p.Profile)
+	}
+}
+
+// TestMachineCommandsDefaultToWhatUpApplied: doctor checks the ports of the
+// stack up applied, and dns install routes its domain, without the flags
+// being repeated.
+func TestMachineCommandsDefaultToWhatUpApplied(t *testing.T) {
+	fakeDocker(t)
+	t.Setenv("DEVSTACK_OS_ROOT", t.TempDir())
+	profile := filepath.Join(t.TempDir(), "ports.yaml")
+	body := "apiVersion: devstack.dev/v1alpha1\nkind: Stack\ndomain: ports.test\ncluster:\n  httpPort: 18081\n  httpsPort: 18444\n"
+	if err := os.WriteFile(profile, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, code := devstack(t, "up", "--profile", profile, "--no-tui", "--no-dns"); code != exitFailure || !strings.Contains(errOut, "Docker is not reachable") {
+		t.Fatalf("up: exit %d, %s", code, errOut)
+	}
+
+	out, _, _ := devstack(t, "doctor")
+	for _, want := range []string{"port 18081/tcp", "port 18444/tcp"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("doctor after up on ports 18081/18444 does not check %q:\n%s", want, out)
+		}
+	}
+	if out, _, _ := devstack(t, "doctor", "--profile", "minimal"); !strings.Contains(out, "port 80/tcp") {
+		t.Errorf("doctor --profile minimal does not check port 80: the flag comes first:\n%s", out)
+	}
+
+	out, errOut, code := devstack(t, "dns", "install", "--dry-run")
+	if code != exitOK || !strings.Contains(out+errOut, "ports.test") {
+		t.Errorf("dns install --dry-run after up: exit %d, does not route ports.test:\n%s%s", code, out, errOut)
+	}
+}
+
+// TestKeepDataNeedsContext: --keep-data cannot keep anything of devstack's
+// own kind cluster, which reset deletes whole, so it is refused rather than
+// silently ignored.
+func TestKeepDataNeedsContext(t *testing.T) {
+	fakeDocker(t)
+	t.Setenv("DEVSTACK_OS_ROOT", t.TempDir())
+	_, errOut, code := devstack(t, "reset", "--yes", "--keep-data")
+	if code != exitUsage || !strings.Contains(errOut, "--keep-data applies to a --context cluster") {
+		t.Errorf("reset --keep-data: exit %d, stderr %q; want 2", code, errOut)
 	}
 }

@@ -92,7 +92,10 @@ func newDNSServeCmd(s *streams) *cobra.Command {
 
 // stackDNS returns the domain and hosts of the stack the flags choose, or
 // the defaults when it cannot be loaded (the resolver works without a stack).
-func stackDNS(sf *stackFlags) (domain string, hosts []string, err error) {
+func (s *streams) stackDNS(sf *stackFlags) (domain string, hosts []string, err error) {
+	if err := s.choose(sf, nil); err != nil {
+		return dns.DefaultDomain, nil, err
+	}
 	p, err := sf.plan()
 	if err != nil {
 		return dns.DefaultDomain, nil, err
@@ -112,7 +115,7 @@ func newDNSStartCmd(s *streams) *cobra.Command {
 		Short: "Start the background resolver (or restart it with new settings); up does this",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			domain, _, _ := stackDNS(&sf)
+			domain, _, _ := s.stackDNS(&sf)
 			cfg, err := f.config(domain)
 			if err != nil {
 				return err
@@ -127,7 +130,7 @@ func newDNSStartCmd(s *streams) *cobra.Command {
 		},
 	}
 	f.register(cmd)
-	sf.register(cmd)
+	sf.registerApplied(cmd)
 	return cmd
 }
 
@@ -206,7 +209,7 @@ be routed (.local goes to mDNS first). /etc/resolv.conf is never written.
 Files that need root are changed through sudo, after being listed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			domain, stackHosts, lerr := stackDNS(&sf)
+			domain, stackHosts, lerr := s.stackDNS(&sf)
 			if lerr != nil && len(f.domains) == 0 {
 				fmt.Fprintf(s.err, "note: the stack could not be loaded (%v); using domain %q\n", lerr, domain)
 			}
@@ -245,7 +248,7 @@ Files that need root are changed through sudo, after being listed.`,
 		},
 	}
 	f.register(cmd)
-	sf.register(cmd)
+	sf.registerApplied(cmd)
 	cmd.Flags().StringArrayVar(&hosts, "host", nil, "host name for the /etc/hosts fallback (repeatable; default: the stack's hosts)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print exactly what would change, and change nothing")
 	return cmd

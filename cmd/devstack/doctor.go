@@ -33,11 +33,15 @@ refuses to start on a failing one. Exit code 1 when a check fails.`,
 			if err := checkOutput(output); err != nil {
 				return err
 			}
+			tf := targetFlags{name: name}
+			if err := s.choose(&sf, &tf); err != nil {
+				return err
+			}
 			p, err := sf.plan()
 			if err != nil {
 				return err
 			}
-			spec, err := kind.SpecFor(p.Cluster, kind.Overrides{Name: name})
+			spec, err := kind.SpecFor(p.Cluster, kind.Overrides{Name: tf.name})
 			if err != nil {
 				return usageError{err}
 			}
@@ -58,8 +62,8 @@ refuses to start on a failing one. Exit code 1 when a check fails.`,
 			return nil
 		},
 	}
-	sf.register(cmd)
-	cmd.Flags().StringVar(&name, "name", "", "cluster name (default: the profile's, else "+kind.DefaultName+")")
+	sf.registerApplied(cmd)
+	cmd.Flags().StringVar(&name, "name", "", "cluster name (default: the one up applied, else the profile's, else "+kind.DefaultName+")")
 	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
 	return cmd
 }

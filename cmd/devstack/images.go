@@ -46,6 +46,9 @@ registry holds it whole; the size is known for cached images.`,
 			if err := checkOutput(output); err != nil {
 				return err
 			}
+			if err := s.choose(&sf, nil); err != nil {
+				return err
+			}
 			p, err := sf.plan()
 			if err != nil {
 				return err
@@ -64,7 +67,7 @@ registry holds it whole; the size is known for cached images.`,
 			return nil
 		},
 	}
-	sf.register(cmd)
+	sf.registerApplied(cmd)
 	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
 	cmd.AddCommand(newImagesPullCmd(s), newImagesPruneCmd(s))
 	return cmd
@@ -143,6 +146,9 @@ func newImagesPullCmd(s *streams) *cobra.Command {
 		Short: "Warm the caches with every image of the plan, without a cluster (before a flight)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := s.choose(&sf, nil); err != nil {
+				return err
+			}
 			p, err := sf.plan()
 			if err != nil {
 				return err
@@ -174,7 +180,7 @@ func newImagesPullCmd(s *streams) *cobra.Command {
 			return ctx.Err()
 		},
 	}
-	sf.register(cmd)
+	sf.registerApplied(cmd)
 	return cmd
 }
 

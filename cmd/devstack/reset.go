@@ -58,6 +58,9 @@ trust entries too.`,
 			if err := s.choose(&sf, &tf); err != nil {
 				return err
 			}
+			if keepData && tf.context == "" {
+				return usagef("--keep-data applies to a --context cluster: devstack's own kind cluster is deleted whole, its volumes with it")
+			}
 			if tier == "" && tf.context == "" {
 				if err := confirm(s, yes, "delete devstack's cluster, stop its resolver, undo its DNS set-up and remove its state"); err != nil {
 					return err
