@@ -51,29 +51,29 @@ func (in *Installer) Apply(parent context.Context, c stack.Planned) (Outcome, er
 
 	ch, err := in.loadChart(ctx, c)
 	if err != nil {
-		return "", fmt.Errorf("%s: %w", c.Name, err)
+		return "", failed(c.Name, err)
 	}
 	vals, err := normalizeValues(c.Values)
 	if err != nil {
-		return "", fmt.Errorf("%s: %w", c.Name, err)
+		return "", failed(c.Name, err)
 	}
 	dg, err := digest(ch, ns, vals)
 	if err != nil {
-		return "", fmt.Errorf("%s: %w", c.Name, err)
+		return "", failed(c.Name, err)
 	}
 	if err := in.awaitInflight(ctx, ns, c.Name); err != nil {
-		return "", fmt.Errorf("%s: waiting for the previous operation on the release: %w", c.Name, err)
+		return "", failed(c.Name, fmt.Errorf("waiting for the previous operation on the release: %w", err))
 	}
 	cfg := in.actionConfig(ns)
 	last, err := lastRelease(cfg, c.Name)
 	if err != nil {
-		return "", fmt.Errorf("%s: reading the release: %w", c.Name, err)
+		return "", failed(c.Name, fmt.Errorf("reading the release: %w", err))
 	}
 	repair := ""
 	if last != nil && last.Info.Status == release.StatusDeployed && last.Labels[LabelDigest] == dg {
 		why, err := in.converged(ctx, cfg, c, last)
 		if err != nil {
-			return "", fmt.Errorf("%s: %w", c.Name, err)
+			return "", failed(c.Name, err)
 		}
 		if why == "" {
 			return Unchanged, nil
@@ -82,11 +82,11 @@ func (in *Installer) Apply(parent context.Context, c stack.Planned) (Outcome, er
 		in.progress(c, "repairing the release (same chart and values): "+why)
 	}
 	if err := checkImmutable(c, last, ch, vals); err != nil {
-		return "", err
+		return "", failed(c.Name, err)
 	}
 
 	if err := in.ensureNamespace(ctx, ns); err != nil {
-		return "", fmt.Errorf("%s: %w", c.Name, err)
+		return "", failed(c.Name, err)
 	}
 	if last != nil && last.Info.Status == release.StatusUninstalling {
 		// An interrupted uninstall: neither install nor upgrade accepts the
@@ -96,22 +96,22 @@ func (in *Installer) Apply(parent context.Context, c stack.Planned) (Outcome, er
 			_, err := action.NewUninstall(cfg).Run(c.Name)
 			return nil, err
 		}); err != nil {
-			return "", fmt.Errorf("%s: finishing an interrupted uninstall: %w", c.Name, err)
+			return "", failed(c.Name, fmt.Errorf("finishing an interrupted uninstall: %w", err))
 		}
 	}
 	if last != nil && last.Info.Status.IsPending() {
 		in.progress(c, fmt.Sprintf("recovering release revision %d left %s by an interrupted run", last.Version, last.Info.Status))
 		if err := markFailed(cfg, last, "interrupted while "+last.Info.Status.String()+"; recovered by devstack"); err != nil {
-			return "", fmt.Errorf("%s: recovering the pending release: %w", c.Name, err)
+			return "", failed(c.Name, fmt.Errorf("recovering the pending release: %w", err))
 		}
 	}
 
 	rel, outcome, prev, err := in.installWithRetry(ctx, cfg, c, ch, vals)
 	if err != nil {
 		if parent.Err() != nil {
-			return "", fmt.Errorf("%s: cancelled: %w", c.Name, err)
+			return "", failed(c.Name, fmt.Errorf("cancelled: %w", err))
 		}
-		return "", fmt.Errorf("%s: %s: %w", c.Name, outcomeVerb(outcome), err)
+		return "", failed(c.Name, fmt.Errorf("%s: %w", outcomeVerb(outcome), err))
 	}
 	if repair != "" {
 		outcome = Repaired
@@ -119,14 +119,14 @@ func (in *Installer) Apply(parent context.Context, c stack.Planned) (Outcome, er
 
 	all, err := manifestTargets(cfg, rel.Manifest)
 	if err != nil {
-		return "", fmt.Errorf("%s: %w", c.Name, err)
+		return "", failed(c.Name, err)
 	}
 	if werr := in.wait(ctx, parent, c, waitTargets(all, c), timeout); werr != nil {
 		in.afterFailedWait(parent, cfg, c, rel, prev, werr)
-		return "", werr
+		return "", failed(c.Name, werr)
 	}
 	if err := setDigest(cfg, rel, dg); err != nil {
-		return "", fmt.Errorf("%s: recording the applied digest: %w", c.Name, err)
+		return "", failed(c.Name, fmt.Errorf("recording the applied digest: %w", err))
 	}
 	return outcome, nil
 }

@@ -8,6 +8,26 @@ import (
 	"time"
 )
 
+// ComponentError is an error of one component's install or uninstall: its
+// message begins with the component's name ("postgresql: not ready
+// after..."), and Unnamed gives the rest, for a report that names the
+// component itself.
+type ComponentError struct {
+	Component string
+	Err       error
+}
+
+func (e *ComponentError) Error() string { return e.Component + ": " + e.Err.Error() }
+func (e *ComponentError) Unwrap() error { return e.Err }
+
+// Unnamed is the error without the component's name.
+func (e *ComponentError) Unnamed() error { return e.Err }
+
+// failed names component in err's message.
+func failed(component string, err error) error {
+	return &ComponentError{Component: component, Err: err}
+}
+
 // WaitError reports a component whose resources did not become ready in
 // time, or whose wait was cancelled: what it still waited for, and why,
 // read from its pods.
@@ -27,9 +47,9 @@ type WaitError struct {
 	Err error
 }
 
+// Error does not name the component: Apply returns it as a ComponentError.
 func (e *WaitError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: ", e.Component)
 	switch {
 	case errors.Is(e.Err, errCancelled):
 		b.WriteString("cancelled while waiting for ")

@@ -33,9 +33,9 @@ func (e *ImmutableError) Error() string {
 	if e.Tier == stack.TierApps {
 		reset = "devstack reset --tier apps"
 	}
-	return fmt.Sprintf("%s: values.%s cannot change on an existing release: revision %d was installed with %s, the plan now says %s. "+
+	return fmt.Sprintf("values.%s cannot change on an existing release: revision %d was installed with %s, the plan now says %s. "+
 		"Keep %s (e.g. --set %s.%s=%s), or start over: `%s` removes the release and its data, then `devstack up` installs it with the new value",
-		e.Component, e.Path, e.Revision, show(e.Deployed), show(e.Wanted),
+		e.Path, e.Revision, show(e.Deployed), show(e.Wanted),
 		show(e.Deployed), e.Component, e.Path, show(e.Deployed), reset)
 }
 
@@ -52,11 +52,11 @@ func checkImmutable(c stack.Planned, last *release.Release, ch *chart.Chart, val
 	}
 	before, err := chartutil.CoalesceValues(last.Chart, last.Config)
 	if err != nil {
-		return fmt.Errorf("%s: reading the values of revision %d: %w", c.Name, last.Version, err)
+		return fmt.Errorf("reading the values of revision %d: %w", last.Version, err)
 	}
 	after, err := chartutil.CoalesceValues(ch, vals)
 	if err != nil {
-		return fmt.Errorf("%s: %w", c.Name, err)
+		return err
 	}
 	for _, path := range c.Immutable {
 		old, had := lookupPath(before, path)

@@ -59,6 +59,7 @@ func TestCheckImmutable(t *testing.T) {
 				}
 				return
 			}
+			err = failed(tc.c.Name, err) // as Apply returns it
 			var ie *ImmutableError
 			if !errors.As(err, &ie) {
 				t.Fatalf("err %v (%T), want an *ImmutableError", err, err)

@@ -94,7 +94,7 @@ func (in *Installer) Leftovers(ctx context.Context, comps []stack.Planned) ([]Le
 	for _, c := range comps {
 		ls, err := in.leftoversOf(ctx, c)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", c.Name, err))
+			errs = append(errs, failed(c.Name, err))
 		}
 		for _, l := range ls {
 			add(l, c.Name)

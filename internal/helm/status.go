@@ -37,7 +37,7 @@ func (in *Installer) Status(ctx context.Context, c stack.Planned) (Status, error
 	cfg := in.actionConfig(namespaceOf(c))
 	last, err := lastRelease(cfg, c.Name)
 	if err != nil {
-		return Status{}, fmt.Errorf("%s: reading the release: %w", c.Name, err)
+		return Status{}, failed(c.Name, fmt.Errorf("reading the release: %w", err))
 	}
 	if last == nil {
 		return Status{}, nil

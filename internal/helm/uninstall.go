@@ -27,12 +27,12 @@ func (in *Installer) Uninstall(parent context.Context, c stack.Planned) (existed
 	defer cancel()
 	ns := namespaceOf(c)
 	if err := in.awaitInflight(ctx, ns, c.Name); err != nil {
-		return false, fmt.Errorf("%s: waiting for the previous operation on the release: %w", c.Name, err)
+		return false, failed(c.Name, fmt.Errorf("waiting for the previous operation on the release: %w", err))
 	}
 	cfg := in.actionConfig(ns)
 	last, err := lastRelease(cfg, c.Name)
 	if err != nil {
-		return false, fmt.Errorf("%s: reading the release: %w", c.Name, err)
+		return false, failed(c.Name, fmt.Errorf("reading the release: %w", err))
 	}
 	if last == nil {
 		return false, nil
@@ -68,7 +68,7 @@ func (in *Installer) Uninstall(parent context.Context, c stack.Planned) (existed
 		return nil, err
 	})
 	if err != nil {
-		return true, fmt.Errorf("%s: uninstall: %w", c.Name, err)
+		return true, failed(c.Name, fmt.Errorf("uninstall: %w", err))
 	}
 	return true, in.waitDeleted(ctx, parent, c.Name, gone, timeout, func(msg string) { in.progress(c, msg) })
 }
@@ -108,9 +108,9 @@ func (in *Installer) waitDeleted(ctx, parent context.Context, name string, ts []
 		select {
 		case <-ctx.Done():
 			if parent.Err() != nil {
-				return fmt.Errorf("%s: cancelled while waiting for deletion of %s: %w", name, summarize(names, 3), parent.Err())
+				return failed(name, fmt.Errorf("cancelled while waiting for deletion of %s: %w", summarize(names, 3), parent.Err()))
 			}
-			return fmt.Errorf("%s: still there after %s: %s: %w", name, timeout, summarize(holders, 3), ctx.Err())
+			return failed(name, fmt.Errorf("still there after %s: %s: %w", timeout, summarize(holders, 3), ctx.Err()))
 		case <-time.After(interval):
 		}
 		interval = min(interval*3/2, in.opts.PollInterval)

@@ -47,7 +47,7 @@ func Remove(ctx context.Context, p *stack.Plan, tier stack.Tier, u Uninstaller, 
 		c, _ := p.Component(name)
 		existed, err := u.Uninstall(ctx, c)
 		if err != nil {
-			return dag.Outcome{}, err
+			return dag.Outcome{}, unprefixed(err)
 		}
 		if !existed {
 			// Skipped, so that callers listing what was removed leave it out.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/devstack-dev/devstack/internal/dag"
@@ -181,11 +180,11 @@ func (r *Runner) Run(ctx context.Context) (*dag.Report, error) {
 			c, _ := r.Plan.Component(name)
 			if r.Images == nil {
 				out, err := inst.Apply(ctx, c)
-				return out, unprefixed(name, err)
+				return out, unprefixed(err)
 			}
 			done := r.Images.Watch(ctx, name)
 			o, err := inst.Apply(ctx, c)
-			return o, done(unprefixed(name, err))
+			return o, done(unprefixed(err))
 		}, dag.Options{Parallel: r.Parallel, Sink: sink, Weight: func(n string) float64 { return estimates[n] }})
 		return report.Err()
 	})
@@ -210,21 +209,18 @@ func estimates(p *stack.Plan) map[string]float64 {
 	return out
 }
 
-// componentError is a component's error whose message already began with
-// the component's name ("postgresql: not ready..."): the scheduler's report
-// names the component itself ("postgresql failed: ..."), so the message
-// keeps the name once.
-type componentError struct {
-	name string
-	err  error
+// named is an error whose message begins with its component's name, as
+// the installer's errors do ("postgresql: not ready after..."). The
+// scheduler's report names the component itself ("postgresql failed:
+// ..."), so the message keeps the name once.
+type named interface {
+	error
+	Unnamed() error
 }
 
-func (e *componentError) Error() string { return strings.TrimPrefix(e.err.Error(), e.name+": ") }
-func (e *componentError) Unwrap() error { return e.err }
-
-func unprefixed(name string, err error) error {
-	if err == nil || !strings.HasPrefix(err.Error(), name+": ") {
-		return err
+func unprefixed(err error) error {
+	if n, ok := err.(named); ok {
+		return n.Unnamed()
 	}
-	return &componentError{name: name, err: err}
+	return err
 }

@@ -32,7 +32,8 @@ type fakes struct {
 	dnsErr    error
 	failApply string
 	// absent names a component that has no release to uninstall.
-	absent string
+	absent        string
+	failUninstall string
 }
 
 func (f *fakes) note(s string) { f.mu.Lock(); f.calls = append(f.calls, s); f.mu.Unlock() }
@@ -45,6 +46,15 @@ func (f *fakes) Ensure(context.Context) (Target, error) {
 
 type fakeResolver struct{ f *fakes }
 
+// namedError is an installer's error that names its component.
+type namedError struct {
+	component string
+	err       error
+}
+
+func (e namedError) Error() string  { return e.component + ": " + e.err.Error() }
+func (e namedError) Unnamed() error { return e.err }
+
 func (r fakeResolver) Ensure(_ context.Context, _ *stack.Plan, t Target) error {
 	r.f.note("dns:" + t.Context)
 	return r.f.dnsErr
@@ -54,13 +64,16 @@ func (f *fakes) Apply(_ context.Context, c stack.Planned) (dag.Outcome, error) {
 	f.note("apply:" + c.Name)
 	if c.Name == f.failApply {
 		// The way the Helm installer words it: the component's name first.
-		return dag.Outcome{}, fmt.Errorf("%s: not ready: %w", c.Name, errors.New("deployment/"+c.Name+" 0/1 ready: CrashLoopBackOff"))
+		return dag.Outcome{}, namedError{c.Name, fmt.Errorf("not ready: %w", errors.New("deployment/"+c.Name+" 0/1 ready: CrashLoopBackOff"))}
 	}
 	return dag.Outcome{Message: "installed"}, nil
 }
 
 func (f *fakes) Uninstall(_ context.Context, c stack.Planned) (bool, error) {
 	f.note("uninstall:" + c.Name)
+	if c.Name == f.failUninstall {
+		return true, namedError{c.Name, errors.New("still there after 5m0s: clusterrole/x: held by finalizer y")}
+	}
 	return c.Name != f.absent, nil
 }
 
@@ -133,6 +146,14 @@ func TestRunInstallFailure(t *testing.T) {
 	}
 	if rep.Get("app").State != event.Blocked || rep.Get("ingress").State != event.Succeeded {
 		t.Fatalf("app %s ingress %s", rep.Get("app").State, rep.Get("ingress").State)
+	}
+}
+
+func TestRemoveFailureNamesTheComponentOnce(t *testing.T) {
+	f := &fakes{failUninstall: "db"}
+	_, err := Remove(context.Background(), testPlan(), stack.TierApps, f, nil, 1)
+	if err == nil || err.Error() != "db failed: still there after 5m0s: clusterrole/x: held by finalizer y" {
+		t.Fatalf("err %q", err)
 	}
 }
 
