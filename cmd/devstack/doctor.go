@@ -45,7 +45,11 @@ refuses to start on a failing one. Exit code 1 when a check fails.`,
 			if err != nil {
 				return usageError{err}
 			}
-			rep, err := preflight.Machine{Env: s.env, Spec: spec, DNSPort: dns.DefaultPort}.Run(cmd.Context(), p)
+			m, err := s.manager(nil)
+			if err != nil {
+				return err
+			}
+			rep, err := preflight.Machine{Env: s.env, Spec: spec, DNSPort: dns.DefaultPort, Clusters: m}.Run(cmd.Context(), p)
 			if err != nil {
 				return err
 			}

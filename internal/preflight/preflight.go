@@ -28,6 +28,15 @@ type Machine struct {
 	// CacheUsage says how much devstack's image caches hold, for the disk
 	// check ("" when there are none or the engine cannot say); nil: none.
 	CacheUsage func(ctx context.Context, engineUp bool) string
+	// Clusters says which host ports devstack's cluster already publishes
+	// (they are its own, not a conflict); nil: none are.
+	Clusters Clusters
+}
+
+// Clusters reads a kind cluster's nodes and their published ports; the
+// caller's kind.Manager is one.
+type Clusters interface {
+	Status(ctx context.Context, name string) (kind.ClusterStatus, error)
 }
 
 var _ up.Preflight = Machine{}
@@ -79,12 +88,8 @@ func (m Machine) Checks(ctx context.Context, p *stack.Plan) ([]doctor.Check, err
 		DiskProbe:    doctor.FreeDisk,
 	}
 	published := map[int]bool{}
-	if infoErr == nil {
-		km, err := kind.New(kind.Options{Engine: eng, StateDir: m.Env.StateDir}, nil)
-		if err != nil {
-			return nil, err
-		}
-		if st, err := km.Status(ctx, m.Spec.Name); err == nil {
+	if infoErr == nil && m.Clusters != nil {
+		if st, err := m.Clusters.Status(ctx, m.Spec.Name); err == nil {
 			for _, n := range st.Nodes {
 				for _, hp := range n.Ports {
 					published[hp] = n.Running

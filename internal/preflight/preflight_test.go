@@ -119,3 +119,58 @@ func TestDiskCheckShowsTheCaches(t *testing.T) {
 	}
 	t.Errorf("no disk check: %+v", rep.Results)
 }
+
+// upDocker is a docker client whose daemon answers `docker info`.
+func upDocker(t *testing.T) kind.Engine {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "docker")
+	script := "#!/bin/sh\necho '{\"NCPU\":8,\"MemTotal\":34359738368,\"ServerVersion\":\"29.0.0\"}'\n"
+	if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return kind.Engine{Name: "docker", Binary: bin}
+}
+
+// publishing is a cluster whose running node publishes host ports.
+type publishing map[int]int
+
+func (p publishing) Status(_ context.Context, name string) (kind.ClusterStatus, error) {
+	return kind.ClusterStatus{Name: name, State: kind.StateRunning,
+		Nodes: []kind.Container{{Name: name + "-control-plane", Running: true, Ports: p}}}, nil
+}
+
+// A port held by devstack's own running cluster is its own, not a
+// conflict; the same port held by anything else fails the check.
+func TestPortOfTheOwnClusterIsNoConflict(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	port := l.Addr().(*net.TCPAddr).Port
+	name := "port " + strconv.Itoa(port) + "/tcp"
+	result := func(c Clusters) doctor.Result {
+		m := Machine{Env: env.Env{StateDir: t.TempDir(), Engine: upDocker(t)},
+			Spec: kind.Spec{Name: "devstack", HTTPPort: port, HTTPSPort: 443}, Clusters: c}
+		rep, err := m.Run(context.Background(), plan())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rep.Results {
+			if r.Name == name {
+				return r
+			}
+		}
+		t.Fatalf("no check of %s: %+v", name, rep.Results)
+		return doctor.Result{}
+	}
+	if r := result(publishing{80: port}); r.Status == doctor.Fail || !strings.Contains(r.Message, "cluster devstack") {
+		t.Errorf("port published by the devstack cluster: %+v", r)
+	}
+	if r := result(publishing{80: 1}); r.Status != doctor.Fail {
+		t.Errorf("port held by another process while the cluster publishes others: %+v", r)
+	}
+	if r := result(nil); r.Status != doctor.Fail {
+		t.Errorf("port held by another process, no cluster: %+v", r)
+	}
+}
