@@ -13,7 +13,6 @@ import (
 	"github.com/devstack-dev/devstack/internal/dns/osdns"
 	"github.com/devstack-dev/devstack/internal/kind"
 	"github.com/devstack-dev/devstack/internal/reset"
-	"github.com/devstack-dev/devstack/internal/sysfile"
 )
 
 func newDNSCmd(s *streams) *cobra.Command {
@@ -336,38 +335,7 @@ func (s *streams) osdnsOptions() osdns.Options {
 }
 
 func printChangeset(w io.Writer, cs *osdns.Changeset, dry bool) {
-	fmt.Fprintf(w, "name resolution here: %s\n", cs.Layout.Describe())
-	for _, n := range cs.Notes {
-		fmt.Fprintf(w, "note: %s\n", n)
-	}
-	if len(cs.Changes) == 0 {
-		fmt.Fprintln(w, "nothing to change")
-		return
-	}
-	if root := cs.NeedsRoot(); len(root) > 0 {
-		fmt.Fprintf(w, "these %d changes need root and go through sudo:\n", len(root))
-		for _, c := range root {
-			fmt.Fprintf(w, "  %s\n", c)
-		}
-		fmt.Fprintf(w, "(each is the sudo commands listed under it; %s is a copy of the new content in a private temporary directory)\n", sysfile.Staged)
-	}
-	verb := "changing"
-	if dry {
-		verb = "would change (dry run, nothing changed)"
-	}
-	fmt.Fprintf(w, "%s:\n", verb)
-	for _, c := range cs.Changes {
-		fmt.Fprintf(w, "%s\n", c)
-		for _, st := range c.Steps() {
-			fmt.Fprintf(w, "    $ %s\n", st)
-		}
-		if d := c.Diff(); d != "" {
-			for _, l := range strings.SplitAfter(strings.TrimSuffix(d, "\n"), "\n") {
-				fmt.Fprintf(w, "    %s", l)
-			}
-			fmt.Fprintln(w)
-		}
-	}
+	printChanges(w, "name resolution here: "+cs.Layout.Describe(), cs.Notes, cs.Changes, cs.NeedsRoot(), dry)
 }
 
 func printChecks(w io.Writer, checks []osdns.Check) {

@@ -234,31 +234,7 @@ func trustOptions(s *streams) trust.Options {
 }
 
 func printTrustChanges(w io.Writer, cs *trust.Changeset, dry bool) {
-	fmt.Fprintf(w, "system trust store here: %s\n", cs.Layout.Describe())
-	for _, n := range cs.Notes {
-		fmt.Fprintf(w, "note: %s\n", n)
-	}
-	if len(cs.Changes) == 0 {
-		fmt.Fprintln(w, "nothing to change")
-		return
-	}
-	if root := cs.NeedsRoot(); len(root) > 0 {
-		fmt.Fprintf(w, "these %d changes need root and go through sudo:\n", len(root))
-		for _, c := range root {
-			fmt.Fprintf(w, "  %s\n", c)
-		}
-	}
-	if dry {
-		fmt.Fprintln(w, "would change (dry run, nothing changed):")
-	} else {
-		fmt.Fprintln(w, "changing:")
-	}
-	for _, c := range cs.Changes {
-		fmt.Fprintf(w, "%s\n", c)
-		if d := c.Diff(); d != "" {
-			fmt.Fprintf(w, "    %s\n", strings.ReplaceAll(strings.TrimSuffix(d, "\n"), "\n", "\n    "))
-		}
-	}
+	printChanges(w, "system trust store here: "+cs.Layout.Describe(), cs.Notes, cs.Changes, cs.NeedsRoot(), dry)
 }
 
 func writeTrustStatus(w io.Writer, st trustStatus) {

@@ -87,6 +87,15 @@ type Change struct {
 	file *sysfile.Change
 }
 
+// Steps lists exactly what Apply does for the change: the command, sudo
+// included, or the steps of the file change (see sysfile.Change.Steps).
+func (c Change) Steps() []string {
+	if c.file != nil {
+		return c.file.Steps()
+	}
+	return c.Change.Steps()
+}
+
 // Changeset is a plan: the changes in order, the machine's layout, and
 // notes worth telling the user (stores that cannot be reached).
 type Changeset struct {
