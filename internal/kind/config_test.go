@@ -1,18 +1,16 @@
 package kind
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
 
+	"github.com/devstack-dev/devstack/internal/golden"
 	"github.com/devstack-dev/devstack/internal/stack"
 	"sigs.k8s.io/kind/pkg/apis/config/v1alpha4"
 	"sigs.k8s.io/yaml"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 func intp(i int) *int { return &i }
 
@@ -46,25 +44,18 @@ func TestConfigGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden := filepath.Join("testdata", "config-"+tc.Name+".yaml")
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
+			name := "config-" + tc.Name + ".yaml"
+			golden.Check(t, name, got)
+			want, err := os.ReadFile(filepath.Join("testdata", name))
 			if err != nil {
-				t.Fatalf("%v (run go test -update)", err)
-			}
-			if string(want) != string(got) {
-				t.Errorf("kind config differs from %s (run go test -update and review the diff):\n--- want\n%s\n--- got\n%s", golden, want, got)
+				t.Fatal(err)
 			}
 			var decoded v1alpha4.Cluster
 			if err := yaml.UnmarshalStrict(want, &decoded); err != nil {
-				t.Fatalf("%s is not a strict kind v1alpha4 config: %v", golden, err)
+				t.Fatalf("%s is not a strict kind v1alpha4 config: %v", name, err)
 			}
 			if !reflect.DeepEqual(Config(spec), &decoded) {
-				t.Errorf("%s decodes to a different config:\ntranslated %+v\ndecoded    %+v", golden, Config(spec), &decoded)
+				t.Errorf("%s decodes to a different config:\ntranslated %+v\ndecoded    %+v", name, Config(spec), &decoded)
 			}
 		})
 	}

@@ -1,9 +1,9 @@
 package kind
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/devstack-dev/devstack/internal/golden"
 )
 
 func TestHostsTOMLGolden(t *testing.T) {
@@ -17,23 +17,6 @@ func TestHostsTOMLGolden(t *testing.T) {
 		{"localhost:5001", []string{"http://devstack-registry:5000"}, "hosts-localhost-5001.toml"},
 	}
 	for _, tc := range cases {
-		t.Run(tc.host, func(t *testing.T) { checkGolden(t, HostsTOML(tc.host, tc.endpoints), tc.golden) })
-	}
-}
-
-func checkGolden(t *testing.T, got, name string) {
-	t.Helper()
-	golden := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(want) {
-		t.Errorf("hosts.toml =\n%s\nwant\n%s", got, want)
+		t.Run(tc.host, func(t *testing.T) { golden.Check(t, tc.golden, []byte(HostsTOML(tc.host, tc.endpoints))) })
 	}
 }

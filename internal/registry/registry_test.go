@@ -1,32 +1,14 @@
 package registry
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/devstack-dev/devstack/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	p := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(p, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("%s =\n%s\nwant\n%s", name, got, want)
-	}
-}
 
 func TestUpstreamFor(t *testing.T) {
 	cases := []struct {
@@ -73,8 +55,8 @@ func TestCacheFilesGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "cache-docker.io.yml", anon[configFile])
-	golden(t, "credentials.sh", anon[helperFile])
+	golden.Check(t, "cache-docker.io.yml", anon[configFile])
+	golden.Check(t, "credentials.sh", anon[helperFile])
 	if got := string(anon[loginFile]); got != `{"Username":"","Secret":""}` {
 		t.Errorf("anonymous login = %s", got)
 	}
@@ -95,7 +77,7 @@ func TestCacheFilesGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "local.yml", local[configFile])
+	golden.Check(t, "local.yml", local[configFile])
 }
 
 func TestParseContainer(t *testing.T) {

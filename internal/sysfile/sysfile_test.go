@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io/fs"
 	"os"
@@ -16,9 +15,9 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+	"github.com/devstack-dev/devstack/internal/golden"
+)
 
 // The two users the tests take the part of, whoever runs them: root, and
 // a laptop user who cannot write /etc.
@@ -91,23 +90,6 @@ func listing(dir string, c Change) string {
 	return b.String()
 }
 
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from %s:\n--- got\n%s--- want\n%s", name, path, got, want)
-	}
-}
-
 // leftovers lists the temporary and backup files left in dir.
 func leftovers(t *testing.T, dir string) []string {
 	t.Helper()
@@ -176,7 +158,7 @@ func TestApply(t *testing.T) {
 			if c.Sudo != (tc.commands != nil) {
 				t.Fatalf("sudo %v, want %v", c.Sudo, tc.commands != nil)
 			}
-			golden(t, tc.name, listing(etc, c))
+			golden.Check(t, tc.name+".golden", []byte(listing(etc, c)))
 
 			var ino uint64
 			if tc.exists {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
-	"flag"
 	"fmt"
 	"io/fs"
 	"os"
@@ -16,9 +15,8 @@ import (
 	"time"
 
 	"github.com/devstack-dev/devstack/internal/ca"
+	"github.com/devstack-dev/devstack/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // The CA of the goldens is made once per run, so its fingerprint differs
 // between runs: render replaces it (and the PEM lines) with placeholders.
@@ -224,23 +222,6 @@ func pemLines(d string) string {
 	return strings.Join(out, "\n") + "\n"
 }
 
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from %s:\n--- got\n%s--- want\n%s", name, path, got, want)
-	}
-}
-
 func TestPlanApplyUndoPerLayout(t *testing.T) {
 	c := testCA(t)
 	for name, l := range layouts {
@@ -255,7 +236,7 @@ func TestPlanApplyUndoPerLayout(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, name+"-install", render(cs, cfg, c))
+			golden.Check(t, name+"-install.golden", []byte(render(cs, cfg, c)))
 			if err := (Options{Runner: m}).apply(ctx, cs); err != nil {
 				t.Fatal(err)
 			}
@@ -279,7 +260,7 @@ func TestPlanApplyUndoPerLayout(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, name+"-uninstall", render(undo, cfg, c))
+			golden.Check(t, name+"-uninstall.golden", []byte(render(undo, cfg, c)))
 			if err := (Options{Runner: m}).apply(ctx, undo); err != nil {
 				t.Fatal(err)
 			}
@@ -317,7 +298,7 @@ func TestNoCertutilSaysWhichBrowsers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "debian-no-certutil-install", render(cs, cfg, c))
+	golden.Check(t, "debian-no-certutil-install.golden", []byte(render(cs, cfg, c)))
 	for _, ch := range cs.Changes {
 		if strings.Contains(strings.Join(ch.Command, " "), "certutil") {
 			t.Errorf("planned %s without certutil", ch)

@@ -3,7 +3,6 @@ package osdns
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io/fs"
 	"os"
@@ -14,10 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/devstack-dev/devstack/internal/golden"
 	"github.com/devstack-dev/devstack/internal/sysfile"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 const stockHosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost\n"
 
@@ -115,23 +113,6 @@ func render(root string, cs *Changeset) string {
 		b.WriteString("note: " + n + "\n")
 	}
 	return b.String()
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from %s:\n--- got\n%s--- want\n%s", name, path, got, want)
-	}
 }
 
 // The two users the tests take the part of, whoever runs them: root, and
@@ -254,7 +235,7 @@ func TestPlanApplyUndo(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				golden(t, tc.layout+"-install-"+u.name, render(root, cs))
+				golden.Check(t, tc.layout+"-install-"+u.name+".golden", []byte(render(root, cs)))
 				if got := len(cs.Routed) > 0; got != tc.routed {
 					t.Errorf("routed %v, want %v", got, tc.routed)
 				}
@@ -309,7 +290,7 @@ func TestPlanApplyUndo(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				golden(t, tc.layout+"-uninstall-"+u.name, render(root, undo))
+				golden.Check(t, tc.layout+"-uninstall-"+u.name+".golden", []byte(render(root, undo)))
 				if err := Apply(ctx, undo, &recorder{resolved: resolved}); err != nil {
 					t.Fatal(err)
 				}
@@ -518,7 +499,7 @@ func TestInterruptedInstallIsFinished(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "interrupted-install", render(root, next))
+	golden.Check(t, "interrupted-install.golden", []byte(render(root, next)))
 	if len(next.Changes) != 1 || next.Changes[0].Action != Run {
 		t.Fatalf("next plan:\n%s\nwant only the restart", render(root, next))
 	}
@@ -540,7 +521,7 @@ func TestInterruptedInstallIsFinished(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "interrupted-uninstall", render(root, nextUndo))
+	golden.Check(t, "interrupted-uninstall.golden", []byte(render(root, nextUndo)))
 	if len(nextUndo.Changes) != 1 || nextUndo.Changes[0].Action != Run {
 		t.Fatalf("next uninstall plan:\n%s\nwant only the restart", render(root, nextUndo))
 	}
@@ -652,7 +633,7 @@ func TestLeftoversOfAnInterruptedWriteAreRemoved(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "leftovers", render(root, next))
+	golden.Check(t, "leftovers.golden", []byte(render(root, next)))
 	if err := Apply(ctx, next, &recorder{}); err != nil {
 		t.Fatal(err)
 	}
