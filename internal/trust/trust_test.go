@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -264,7 +265,7 @@ func TestPlanApplyUndoPerLayout(t *testing.T) {
 			if err := (Options{Runner: m}).apply(ctx, undo); err != nil {
 				t.Fatal(err)
 			}
-			if after := snapshot(t, root); !mapsEqual(before, after) {
+			if after := snapshot(t, root); !maps.Equal(before, after) {
 				t.Errorf("install + uninstall changed the tree:\nbefore %v\nafter  %v", before, after)
 			}
 			if len(m.keychain) != 0 || len(m.nss) != 0 {
@@ -275,18 +276,6 @@ func TestPlanApplyUndoPerLayout(t *testing.T) {
 			}
 		})
 	}
-}
-
-func mapsEqual(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }
 
 func TestNoCertutilSaysWhichBrowsers(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -300,7 +301,7 @@ func TestPlanApplyUndo(t *testing.T) {
 				if h := want["etc/hosts"]; !strings.HasSuffix(h, "\n") {
 					want["etc/hosts"] = h + "\n"
 				}
-				if got := snapshot(t, root); !mapsEqual(got, want) {
+				if got := snapshot(t, root); !maps.Equal(got, want) {
 					t.Errorf("tree after uninstall differs:\n got %q\nwant %q", got, want)
 				}
 				if again, _ := opts.PlanUndo(ctx, Config{Root: root, OS: tc.os}); len(again.Changes) != 0 {
@@ -309,18 +310,6 @@ func TestPlanApplyUndo(t *testing.T) {
 			})
 		}
 	}
-}
-
-func mapsEqual(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }
 
 func TestPlanRefusesForeignFiles(t *testing.T) {
