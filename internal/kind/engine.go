@@ -1,12 +1,10 @@
 package kind
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"strconv"
@@ -14,6 +12,8 @@ import (
 	"time"
 
 	"sigs.k8s.io/kind/pkg/cluster"
+
+	"github.com/devstack-dev/devstack/internal/enginecli"
 )
 
 // Engine is the container engine kind runs the nodes on, driven through its
@@ -114,7 +114,7 @@ func (e Engine) Info(ctx context.Context) (EngineInfo, error) {
 	case ctx.Err() != nil:
 		return EngineInfo{}, &UnreachableError{Engine: e.Display(), Detail: fmt.Sprintf("`%s info` did not answer within %s", e.Name, infoTimeout), Err: ctx.Err()}
 	case err != nil:
-		return EngineInfo{}, &UnreachableError{Engine: e.Display(), Detail: detail(err), Err: err}
+		return EngineInfo{}, &UnreachableError{Engine: e.Display(), Detail: enginecli.Detail(err), Err: err}
 	}
 	info, err := parseInfo(e.Name, out)
 	var unreachable *UnreachableError
@@ -261,45 +261,6 @@ func (e Engine) Stop(ctx context.Context, names ...string) error {
 	return nil
 }
 
-// commandError keeps what the client wrote on stderr.
-type commandError struct {
-	args   []string
-	stderr string
-	err    error
-}
-
-func (e *commandError) Error() string {
-	if e.stderr != "" {
-		return fmt.Sprintf("%s: %s", strings.Join(e.args, " "), e.stderr)
-	}
-	return fmt.Sprintf("%s: %v", strings.Join(e.args, " "), e.err)
-}
-
-func (e *commandError) Unwrap() error { return e.err }
-
 func (e Engine) run(ctx context.Context, args ...string) ([]byte, error) {
-	bin := first(e.Binary, e.Name)
-	cmd := exec.CommandContext(ctx, bin, args...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return out, &commandError{args: append([]string{bin}, args...), stderr: strings.TrimSpace(stderr.String()), err: err}
-	}
-	return out, nil
-}
-
-// detail is the client's own words for a failure, or the exec error.
-func detail(err error) string {
-	var ce *commandError
-	if errors.As(err, &ce) {
-		if ce.stderr != "" {
-			return ce.stderr
-		}
-		if errors.Is(ce.err, exec.ErrNotFound) || errors.Is(ce.err, fs.ErrNotExist) {
-			return fmt.Sprintf("%s is not installed (not found in PATH)", ce.args[0])
-		}
-		return ce.err.Error()
-	}
-	return err.Error()
+	return enginecli.Run(ctx, first(e.Binary, e.Name), nil, args...)
 }

@@ -15,6 +15,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/devstack-dev/devstack/internal/enginecli"
 )
 
 // repositoriesDir is distribution's filesystem layout (stable since v2.0):
@@ -34,7 +36,7 @@ type Contents struct {
 // ReadContents reads the repository links of a registry container.
 func (m *Manager) ReadContents(ctx context.Context, container string) (*Contents, error) {
 	out, err := m.opts.Engine.copyOut(ctx, container, repositoriesDir)
-	if isNoSuch(err) || (err != nil && strings.Contains(strings.ToLower(err.Error()), "could not find")) {
+	if enginecli.NoSuch(err) || (err != nil && strings.Contains(strings.ToLower(err.Error()), "could not find")) {
 		return &Contents{files: map[string]string{}}, nil // nothing stored yet
 	}
 	if err != nil {

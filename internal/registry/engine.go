@@ -5,12 +5,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"os/exec"
 	"strconv"
 	"strings"
+
+	"github.com/devstack-dev/devstack/internal/enginecli"
 )
 
 // Engine drives the container engine through its own command-line client,
@@ -72,7 +72,7 @@ func parseContainer(out []byte) (*container, error) {
 func (e Engine) inspect(ctx context.Context, name string) (*container, error) {
 	out, err := e.run(ctx, nil, "inspect", "--type", "container", name)
 	if err != nil {
-		if isNoSuch(err) {
+		if enginecli.NoSuch(err) {
 			return nil, nil
 		}
 		return nil, fmt.Errorf("inspecting %s: %w", name, err)
@@ -130,7 +130,7 @@ func (e Engine) copyOut(ctx context.Context, name, path string) ([]byte, error) 
 func (e Engine) readFile(ctx context.Context, name, path string) ([]byte, error) {
 	out, err := e.copyOut(ctx, name, path)
 	if err != nil {
-		if isNoSuch(err) {
+		if enginecli.NoSuch(err) {
 			return nil, nil
 		}
 		return nil, err
@@ -150,39 +150,12 @@ func (e Engine) readFile(ctx context.Context, name, path string) ([]byte, error)
 func (e Engine) networkExists(ctx context.Context, network string) (bool, error) {
 	_, err := e.run(ctx, nil, "network", "inspect", network)
 	if err != nil {
-		if isNoSuch(err) {
+		if enginecli.NoSuch(err) {
 			return false, nil
 		}
 		return false, fmt.Errorf("inspecting network %s: %w", network, err)
 	}
 	return true, nil
-}
-
-// commandError keeps what the client wrote on stderr.
-type commandError struct {
-	args   []string
-	stderr string
-	err    error
-}
-
-func (e *commandError) Error() string {
-	if e.stderr != "" {
-		return fmt.Sprintf("%s: %s", strings.Join(e.args, " "), e.stderr)
-	}
-	return fmt.Sprintf("%s: %v", strings.Join(e.args, " "), e.err)
-}
-
-func (e *commandError) Unwrap() error { return e.err }
-
-// isNoSuch reports the engine's "no such container/network/volume"; Docker
-// and Podman word it differently.
-func isNoSuch(err error) bool {
-	var ce *commandError
-	if !errors.As(err, &ce) {
-		return false
-	}
-	s := strings.ToLower(ce.stderr)
-	return strings.Contains(s, "no such") || strings.Contains(s, "not found") || strings.Contains(s, "could not find")
 }
 
 // run runs the client with args, stdin from in (nil: none), and returns
@@ -193,13 +166,5 @@ func (e Engine) run(ctx context.Context, in io.Reader, args ...string) ([]byte, 
 	if bin == "" {
 		bin = "docker"
 	}
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Stdin = in
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return out, &commandError{args: append([]string{bin}, args...), stderr: strings.TrimSpace(stderr.String()), err: err}
-	}
-	return out, nil
+	return enginecli.Run(ctx, bin, in, args...)
 }

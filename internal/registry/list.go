@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/devstack-dev/devstack/internal/enginecli"
 )
 
 // Existing is one of devstack's registry containers as it is now.
@@ -61,7 +63,7 @@ func (m *Manager) RemoveAll(ctx context.Context) ([]string, error) {
 			what = "local registry " + r.Host
 		}
 		removed = append(removed, fmt.Sprintf("%s (container %s)", what, r.Container))
-		if _, err := m.opts.Engine.run(ctx, nil, "volume", "rm", r.Container); err != nil && !isNoSuch(err) {
+		if _, err := m.opts.Engine.run(ctx, nil, "volume", "rm", r.Container); err != nil && !enginecli.NoSuch(err) {
 			errs = append(errs, err)
 			continue
 		}

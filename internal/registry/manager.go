@@ -3,13 +3,13 @@ package registry
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/devstack-dev/devstack/internal/enginecli"
 	"github.com/devstack-dev/devstack/internal/event"
 )
 
@@ -251,8 +251,7 @@ func (m *Manager) sameFiles(ctx context.Context, name string, files map[string][
 // connect attaches a registry to the nodes' network; already attached is fine.
 func (m *Manager) connect(ctx context.Context, name string) error {
 	_, err := m.opts.Engine.run(ctx, nil, "network", "connect", m.opts.Network, name)
-	var ce *commandError
-	if err != nil && errors.As(err, &ce) && strings.Contains(strings.ToLower(ce.stderr), "already") {
+	if err != nil && strings.Contains(strings.ToLower(enginecli.Stderr(err)), "already") {
 		return nil
 	}
 	if err != nil {
