@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"os"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -14,21 +11,11 @@ import (
 
 	"github.com/devstack-dev/devstack/internal/event"
 	"github.com/devstack-dev/devstack/internal/helm"
-	"github.com/devstack-dev/devstack/internal/kind"
 	"github.com/devstack-dev/devstack/internal/prepull"
 	"github.com/devstack-dev/devstack/internal/registry"
 	"github.com/devstack-dev/devstack/internal/stack"
 	"github.com/devstack-dev/devstack/internal/tui"
-	"github.com/devstack-dev/devstack/internal/up"
 	"github.com/devstack-dev/devstack/profiles"
-	"k8s.io/client-go/kubernetes"
-)
-
-// Environment of the registries: the local registry's port, upstreams
-// served over plain HTTP (comma-separated hosts).
-const (
-	envRegistryPort     = "DEVSTACK_REGISTRY_PORT"
-	envRegistryInsecure = "DEVSTACK_REGISTRY_INSECURE"
 )
 
 func newImagesCmd(s *streams) *cobra.Command {
@@ -53,7 +40,7 @@ registry holds it whole; the size is known for cached images.`,
 			if err != nil {
 				return err
 			}
-			list, warn, err := listImages(cmd.Context(), p)
+			list, warn, err := s.listImages(cmd.Context(), p)
 			if err != nil {
 				return err
 			}
@@ -91,7 +78,7 @@ again. The local registry (your own images) is left alone.`,
 			if err != nil {
 				return err
 			}
-			rep, err := registryManager(event.Discard).PruneUnused(ctx, used, dryRun)
+			rep, err := s.registries(event.Discard).PruneUnused(ctx, used, dryRun)
 			verb := "removed"
 			if dryRun {
 				verb = "would remove"
@@ -159,7 +146,7 @@ func newImagesPullCmd(s *streams) *cobra.Command {
 			if err != nil {
 				fmt.Fprintf(s.err, "warning: %v\n", err)
 			}
-			m := registryManager(printer)
+			m := s.registries(printer)
 			refs := make([]string, len(imgs))
 			for i, im := range imgs {
 				refs[i] = im.Ref
@@ -168,7 +155,7 @@ func newImagesPullCmd(s *streams) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			res := prepull.New(prepull.Options{Sink: printer, Insecure: insecureHosts()}).Run(ctx, imgs, cacheAddrs(regs))
+			res := prepull.New(prepull.Options{Sink: printer, Insecure: s.env.InsecureRegistries}).Run(ctx, imgs, cacheAddrs(regs))
 			if len(res.Failed) > 0 {
 				var b strings.Builder
 				for ref, why := range res.Failed {
@@ -186,12 +173,12 @@ func newImagesPullCmd(s *streams) *cobra.Command {
 
 // listImages is the plan's images as the running caches hold them; warn
 // says which components could not be rendered.
-func listImages(ctx context.Context, p *stack.Plan) (list []prepull.ImageStatus, warn, err error) {
+func (s *streams) listImages(ctx context.Context, p *stack.Plan) (list []prepull.ImageStatus, warn, err error) {
 	imgs, warn := collectImages(ctx, p)
 	if warn != nil && len(imgs) == 0 {
 		return nil, nil, warn
 	}
-	m := registryManager(event.Discard)
+	m := s.registries(event.Discard)
 	existing, err := m.List(ctx)
 	if err != nil {
 		return nil, warn, err
@@ -230,145 +217,4 @@ func collectImages(ctx context.Context, p *stack.Plan) ([]prepull.Image, error) 
 		return nil, err
 	}
 	return prepull.Collect(ctx, r, p)
-}
-
-func registryManager(sink event.Sink) *registry.Manager {
-	port := 0
-	if v, err := strconv.Atoi(os.Getenv(envRegistryPort)); err == nil {
-		port = v
-	}
-	return registry.New(registry.Options{
-		Engine:    registry.Engine{Binary: kind.DetectEngine().Binary},
-		LocalPort: port,
-		Insecure:  insecureHosts(),
-		Sink:      sink,
-	})
-}
-
-func insecureHosts() []string {
-	var out []string
-	for _, h := range strings.Split(os.Getenv(envRegistryInsecure), ",") {
-		if h = strings.TrimSpace(h); h != "" {
-			out = append(out, h)
-		}
-	}
-	return out
-}
-
-func cacheAddrs(regs []registry.Registry) map[string]string {
-	m := map[string]string{}
-	for _, r := range regs {
-		if !r.Local {
-			m[r.Host] = r.Addr
-		}
-	}
-	return m
-}
-
-// imagesStep adapts prepull.Step to up.Images.
-type imagesStep struct{ *prepull.Step }
-
-func (s imagesStep) Attach(ctx context.Context, t up.Target) error {
-	return s.Step.Attach(ctx, t.Kubeconfig, t.Context)
-}
-
-func newImagesStep(sink event.Sink, offline, noWarm bool) up.Images {
-	return imagesStep{&prepull.Step{
-		Registries: registryManager(sink),
-		Collect:    collectImages,
-		Offline:    offline,
-		NoWarm:     noWarm,
-		Warm:       prepull.Options{Insecure: insecureHosts()},
-		Sink:       sink,
-		Clientset: func(kubeconfig, context string) (kubernetes.Interface, error) {
-			return up.Target{Kubeconfig: kubeconfig, Context: context}.Clientset()
-		},
-	}}
-}
-
-// UseMirrors adds devstack's registries to the profile's own mirrors
-// (theirs are tried first).
-func (k *kindCluster) UseMirrors(mirrors map[string][]string) {
-	merged := map[string][]string{}
-	for h, eps := range mirrors {
-		merged[h] = eps
-	}
-	for h, eps := range k.spec.RegistryMirrors {
-		merged[h] = append(append([]string(nil), eps...), mirrors[h]...)
-	}
-	k.spec.RegistryMirrors = merged
-}
-
-// keptRegistries says what reset left in place, and removeRegistries
-// removes it (reset --all).
-func keptRegistries(ctx context.Context, w io.Writer) {
-	regs, err := registryManager(event.Discard).List(ctx)
-	if err != nil || len(regs) == 0 {
-		return
-	}
-	fmt.Fprintln(w, "Kept (so the next up downloads no image again; `devstack reset --all` removes them):")
-	for _, r := range regs {
-		what := "cache of " + r.Host
-		if r.Local {
-			what = "local registry " + r.Host
-		}
-		fmt.Fprintf(w, "  - %s: container and volume %s\n", what, r.Container)
-	}
-}
-
-func removeRegistries(ctx context.Context) ([]string, error) {
-	return registryManager(event.Discard).RemoveAll(ctx)
-}
-
-// registriesAfterReset lists the registries reset keeps, or removes them
-// with --all; err is reset's own outcome.
-func registriesAfterReset(ctx context.Context, s *streams, all bool, err error) error {
-	if !all {
-		keptRegistries(ctx, s.out)
-		return err
-	}
-	removed, rerr := removeRegistries(ctx)
-	if len(removed) > 0 {
-		fmt.Fprintln(s.out, "Removed:")
-		for _, r := range removed {
-			fmt.Fprintf(s.out, "  - %s\n", r)
-		}
-	}
-	if rerr != nil {
-		rerr = fmt.Errorf("removing the registries: %w", rerr)
-	}
-	return errors.Join(err, rerr)
-}
-
-// writeRegistries is status's part about the caches and the local registry.
-func writeRegistries(w io.Writer, regs []registry.Existing) {
-	if len(regs) == 0 {
-		fmt.Fprintln(w, "Registries: none yet (`devstack up` starts a cache per upstream and the local registry)")
-		return
-	}
-	fmt.Fprintln(w, "Registries:")
-	for _, r := range regs {
-		what := "cache of " + r.Host
-		if r.Local {
-			what = "local registry " + r.Host + " (docker push " + r.Host + "/NAME)"
-		}
-		state := r.Status
-		if r.Addr != "" && r.Running {
-			state += " on " + r.Addr
-		}
-		fmt.Fprintf(w, "  %s: %s (%s)\n", what, state, r.Container)
-	}
-}
-
-// cachesPurpose says, for doctor's disk check, how much devstack's image
-// caches hold, "" when there are none or the engine cannot be asked.
-func cachesPurpose(ctx context.Context, engineUp bool) string {
-	if !engineUp {
-		return ""
-	}
-	n, err := registryManager(event.Discard).DiskUsage(ctx)
-	if err != nil || n == 0 {
-		return ""
-	}
-	return fmt.Sprintf(", of which devstack's image caches hold %s (`devstack reset --all` frees them)", prepull.MB(n))
 }

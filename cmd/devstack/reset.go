@@ -109,7 +109,7 @@ func (s *streams) finishReset(ctx context.Context, err error, all bool) error {
 	if err == nil {
 		err = resetCA(ctx, s, all)
 	}
-	return registriesAfterReset(ctx, s, all, err)
+	return s.registriesAfterReset(ctx, all, err)
 }
 
 func bullets(ls []helm.Leftover) string {

@@ -68,7 +68,7 @@ func (s *streams) collectStatus(ctx context.Context, p *stack.Plan, tf *targetFl
 	rep, err := status.Collect(ctx, src)
 	if err == nil {
 		rep.URLs = hostURLs(p)
-		rep.Registries, _ = registryManager(event.Discard).List(ctx) // an engine that cannot answer shows none
+		rep.Registries, _ = s.registries(event.Discard).List(ctx) // an engine that cannot answer shows none
 	}
 	return rep, err
 }

@@ -128,9 +128,9 @@ func (f *upFlags) run(ctx context.Context, s *streams) error {
 			if !f.noDNS {
 				dnsPort = preflight.PortOf(dnsCfg.Addr)
 			}
-			r.Preflight = preflight.Machine{Env: s.env, Spec: spec, DNSPort: dnsPort, Sink: sink, CacheUsage: cachesPurpose, Clusters: m}
+			r.Preflight = preflight.Machine{Env: s.env, Spec: spec, DNSPort: dnsPort, Sink: sink, CacheUsage: s.cachesPurpose, Clusters: m}
 			r.Cluster = &kindCluster{m: m, spec: spec, recreate: f.recreate}
-			r.Images = newImagesStep(sink, f.offline, f.noPrepull)
+			r.Images = s.imagesStep(sink, f.offline, f.noPrepull)
 			r.Answers = answer.ForPlan(plan)
 		}
 		if !f.noDNS {
