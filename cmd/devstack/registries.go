@@ -25,16 +25,6 @@ func (s *streams) registries(sink event.Sink) *registry.Manager {
 	})
 }
 
-func cacheAddrs(regs []registry.Registry) map[string]string {
-	m := map[string]string{}
-	for _, r := range regs {
-		if !r.Local {
-			m[r.Host] = r.Addr
-		}
-	}
-	return m
-}
-
 // imagesStep adapts prepull.Step to up.Images.
 type imagesStep struct{ *prepull.Step }
 

@@ -44,3 +44,16 @@ func TestExplain(t *testing.T) {
 		}
 	}
 }
+
+// The failures of `images pull` are listed one per image, in order, with
+// the upstream's answer for each.
+func TestPullFailuresNameEachImage(t *testing.T) {
+	err := &PullFailures{Failed: map[string]string{
+		"quay.io/b/y:2":         "quay.io: 401 Unauthorized: log in",
+		"docker.io/library/a:1": "docker.io: 429 Too Many Requests: log in or wait",
+	}}
+	want := "2 image(s) could not be pulled:\n  - docker.io/library/a:1: docker.io: 429 Too Many Requests: log in or wait\n  - quay.io/b/y:2: quay.io: 401 Unauthorized: log in"
+	if err.Error() != want {
+		t.Errorf("error:\n%s\nwant:\n%s", err, want)
+	}
+}

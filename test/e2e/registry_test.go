@@ -283,6 +283,22 @@ func registryProof(ctx context.Context, t *testing.T, c *cli, p *phases, up []st
 		t.Errorf("up --offline created cluster containers before refusing: %v", names)
 	}
 	t.Logf("up --offline refused, naming the missing image, and created no cluster")
+
+	// Before a flight: `images pull`, without a cluster, puts it back.
+	if _, err := docker(ctx, "start", upstreamContainer); err != nil {
+		t.Fatal(err)
+	}
+	start = time.Now()
+	if out, err := c.run(ctx, "images", "pull", "--profile", "e2e"); err != nil {
+		t.Fatalf("images pull: %v\n%s", err, out)
+	}
+	p.add("images pull (no cluster)", time.Since(start))
+	if n, missing := imagesCached(ctx, t, c); n == 0 || len(missing) > 0 {
+		t.Errorf("after images pull, %d images, not cached: %v", n, missing)
+	}
+	if names, _ := kindContainers(ctx, r.cluster); len(names) > 0 {
+		t.Errorf("images pull created cluster containers: %v", names)
+	}
 }
 
 // checkRegistriesRemoved: after reset --all neither the caches nor the
