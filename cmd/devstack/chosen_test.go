@@ -96,3 +96,19 @@ func TestKeepDataNeedsContext(t *testing.T) {
 		t.Errorf("reset --keep-data: exit %d, stderr %q; want 2", code, errOut)
 	}
 }
+
+// TestStatusTableSaysEachPartOnce: the table names the cluster, the
+// resolver and the registries once each, whatever is running.
+func TestStatusTableSaysEachPartOnce(t *testing.T) {
+	fakeDocker(t)
+	t.Setenv("DEVSTACK_OS_ROOT", t.TempDir())
+	out, errOut, code := devstack(t, "status", "--profile", "minimal")
+	if code != exitOK {
+		t.Fatalf("status: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, part := range []string{"Cluster devstack:", "Resolver:", "Registries:", "URLs:"} {
+		if n := strings.Count(out, part); n != 1 {
+			t.Errorf("status says %q %d times:\n%s", part, n, out)
+		}
+	}
+}

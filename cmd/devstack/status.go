@@ -131,7 +131,6 @@ func writeStatus(w io.Writer, r *status.Report) {
 		fmt.Fprintln(w, "; OS routing not installed (`devstack dns install`)")
 	}
 	writeRegistries(w, r.Registries)
-	writeRegistries(w, r.Registries)
 	if len(r.URLs) > 0 {
 		fmt.Fprintf(w, "\nURLs:\n  %s\n", wrap(strings.Join(r.URLs, " "), 76, "  "))
 	}
