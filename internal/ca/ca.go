@@ -18,6 +18,8 @@ import (
 	"os/user"
 	"path/filepath"
 	"time"
+
+	"github.com/devstack-dev/devstack/internal/sysfile"
 )
 
 // EnvDir overrides the CA's directory (tests and CI keep it in a
@@ -150,10 +152,10 @@ func CreateFor(dir, owner string, now time.Time) (*CA, error) {
 	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 	// The key first: a certificate without its key would make Load fail
 	// forever, a key without its certificate is replaced by the next run.
-	if err := writeAtomic(filepath.Join(dir, KeyFile), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+	if err := sysfile.WriteFile(filepath.Join(dir, KeyFile), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
 		return nil, err
 	}
-	if err := writeAtomic(filepath.Join(dir, CertFile), certPEM, 0o644); err != nil {
+	if err := sysfile.WriteFile(filepath.Join(dir, CertFile), certPEM, 0o644); err != nil {
 		return nil, err
 	}
 	cert, _ := x509.ParseCertificate(der)

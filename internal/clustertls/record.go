@@ -2,11 +2,12 @@ package clustertls
 
 import (
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"slices"
 	"time"
+
+	"github.com/devstack-dev/devstack/internal/paths"
 )
 
 // recordFile, in the state directory, remembers the certificate the
@@ -20,10 +21,7 @@ func WriteRecord(stateDir string, r Result) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(stateDir, 0o700); err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(stateDir, recordFile), b, 0o600)
+	return paths.WritePrivate(filepath.Join(stateDir, recordFile), b)
 }
 
 // Served reports whether the cluster's certificate, as last recorded,
@@ -38,13 +36,4 @@ func Served(stateDir, host string, now time.Time) bool {
 		return false
 	}
 	return now.Before(r.NotAfter) && slices.Contains(r.Hosts, host)
-}
-
-// RemoveRecord forgets the certificate (the cluster went away).
-func RemoveRecord(stateDir string) error {
-	err := os.Remove(filepath.Join(stateDir, recordFile))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	return err
 }
