@@ -10,8 +10,6 @@ import (
 
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/devstack-dev/devstack/internal/ca"
 	"github.com/devstack-dev/devstack/internal/dns/osdns"
@@ -91,7 +89,7 @@ func (s *Step) Ensure(ctx context.Context, p *stack.Plan, t up.Target) error {
 	}
 	trustErr := s.step(StepTrust, func() (string, error) { return s.trustHost(ctx, c) })
 
-	cfg, err := restConfig(t)
+	cfg, err := t.RESTConfig()
 	if err != nil {
 		return errors.Join(trustErr, err)
 	}
@@ -194,16 +192,4 @@ func SpecFor(p *stack.Plan) Spec {
 		spec.IssuerDomains = slices.Compact(doms)
 	}
 	return spec
-}
-
-func restConfig(t up.Target) (*rest.Config, error) {
-	rules := clientcmd.NewDefaultClientConfigLoadingRules()
-	if t.Kubeconfig != "" {
-		rules.ExplicitPath = t.Kubeconfig
-	}
-	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: t.Context}).ClientConfig()
-	if err != nil {
-		return nil, fmt.Errorf("reading the kubeconfig: %w", err)
-	}
-	return cfg, nil
 }

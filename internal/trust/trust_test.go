@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/x509"
 	"fmt"
-	"io/fs"
 	"maps"
 	"os"
 	"os/exec"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/devstack-dev/devstack/internal/ca"
 	"github.com/devstack-dev/devstack/internal/golden"
+	"github.com/devstack-dev/devstack/internal/testtree"
 )
 
 // The CA of the goldens is made once per run, so its fingerprint differs
@@ -63,39 +63,6 @@ var layouts = map[string]struct {
 	"darwin": {"darwin", map[string]string{
 		"home/Library/Application Support/Firefox/Profiles/q9.default/cert9.db": "",
 	}},
-}
-
-func buildTree(t *testing.T, files map[string]string) string {
-	t.Helper()
-	root := t.TempDir()
-	for rel, content := range files {
-		p := filepath.Join(root, rel)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return root
-}
-
-func snapshot(t *testing.T, root string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(root, p)
-		out[rel] = string(b)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 // machine is the fake of the tools: it records the commands and keeps the
@@ -228,8 +195,8 @@ func TestPlanApplyUndoPerLayout(t *testing.T) {
 	for name, l := range layouts {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
-			root := buildTree(t, l.files)
-			before := snapshot(t, root)
+			root := testtree.Build(t, l.files)
+			before := testtree.Snapshot(t, root)
 			m := newMachine()
 			cfg := config(root, l.os, c, m, true)
 
@@ -265,7 +232,7 @@ func TestPlanApplyUndoPerLayout(t *testing.T) {
 			if err := (Options{Runner: m}).apply(ctx, undo); err != nil {
 				t.Fatal(err)
 			}
-			if after := snapshot(t, root); !maps.Equal(before, after) {
+			if after := testtree.Snapshot(t, root); !maps.Equal(before, after) {
 				t.Errorf("install + uninstall changed the tree:\nbefore %v\nafter  %v", before, after)
 			}
 			if len(m.keychain) != 0 || len(m.nss) != 0 {
@@ -281,7 +248,7 @@ func TestPlanApplyUndoPerLayout(t *testing.T) {
 func TestNoCertutilSaysWhichBrowsers(t *testing.T) {
 	t.Parallel()
 	c := testCA(t)
-	root := buildTree(t, layouts["debian"].files)
+	root := testtree.Build(t, layouts["debian"].files)
 	cfg := config(root, "linux", c, newMachine(), false)
 	cs, err := Plan(context.Background(), cfg)
 	if err != nil {
@@ -308,7 +275,7 @@ func TestOlderRootsOfTheOwnerGo(t *testing.T) {
 		dir + AnchorName(old.Cert, ".crt"):   string(old.CertPEM),
 		dir + AnchorName(other.Cert, ".crt"): string(other.CertPEM),
 	}
-	root := buildTree(t, files)
+	root := testtree.Build(t, files)
 	cfg := config(root, "linux", c, newMachine(), true)
 	cs, err := Plan(context.Background(), cfg)
 	if err != nil {
@@ -340,7 +307,7 @@ func TestOlderRootsOfTheOwnerGo(t *testing.T) {
 func TestSudoOnlyWhereNeeded(t *testing.T) {
 	t.Parallel()
 	c := testCA(t)
-	root := buildTree(t, layouts["debian"].files)
+	root := testtree.Build(t, layouts["debian"].files)
 	cfg := config(root, "linux", c, newMachine(), true)
 	cs, err := Plan(context.Background(), cfg)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"maps"
 	"os"
 	"os/exec"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/devstack-dev/devstack/internal/golden"
 	"github.com/devstack-dev/devstack/internal/sysfile"
+	"github.com/devstack-dev/devstack/internal/testtree"
 )
 
 const stockHosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost\n"
@@ -51,46 +51,6 @@ var layouts = map[string]map[string]string{
 		"etc/resolver/old-domain":   header + "nameserver 127.0.0.1\nport 15353\n",
 		"etc/resolver/corp.example": "nameserver 10.1.1.1\n", // the user's own: left alone
 	},
-}
-
-func buildTree(t *testing.T, files map[string]string) string {
-	t.Helper()
-	root := t.TempDir()
-	for rel, content := range files {
-		p := filepath.Join(root, rel)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if target, ok := strings.CutPrefix(content, "-> "); ok {
-			if err := os.Symlink(target, p); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return root
-}
-
-// snapshot maps every regular file under root to its content.
-func snapshot(t *testing.T, root string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || d.Type()&fs.ModeSymlink != 0 {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(root, p)
-		out[rel] = string(b)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 // render is the changeset as a user would see it in --dry-run, with every
@@ -224,8 +184,8 @@ func TestPlanApplyUndo(t *testing.T) {
 		for _, u := range users {
 			t.Run(tc.layout+"/"+u.name, func(t *testing.T) {
 				t.Parallel()
-				root := buildTree(t, layouts[tc.layout])
-				before := snapshot(t, root)
+				root := testtree.Build(t, layouts[tc.layout])
+				before := testtree.Snapshot(t, root)
 				resolved := &fakeResolved{root: root}
 				opts := Options{Access: u.access, Live: resolved}
 				ctx := context.Background()
@@ -270,7 +230,7 @@ func TestPlanApplyUndo(t *testing.T) {
 					t.Errorf("hosts block present %v, want %v:\n%s", got, tc.hosts, hosts)
 				}
 				if _, err := os.Stat(filepath.Join(root, "etc/resolv.conf")); err == nil {
-					after := snapshot(t, root)
+					after := testtree.Snapshot(t, root)
 					if after["etc/resolv.conf"] != before["etc/resolv.conf"] {
 						t.Error("/etc/resolv.conf changed")
 					}
@@ -301,7 +261,7 @@ func TestPlanApplyUndo(t *testing.T) {
 				if h := want["etc/hosts"]; !strings.HasSuffix(h, "\n") {
 					want["etc/hosts"] = h + "\n"
 				}
-				if got := snapshot(t, root); !maps.Equal(got, want) {
+				if got := testtree.Snapshot(t, root); !maps.Equal(got, want) {
 					t.Errorf("tree after uninstall differs:\n got %q\nwant %q", got, want)
 				}
 				if again, _ := opts.PlanUndo(ctx, Config{Root: root, OS: tc.os}); len(again.Changes) != 0 {
@@ -314,7 +274,7 @@ func TestPlanApplyUndo(t *testing.T) {
 
 func TestPlanRefusesForeignFiles(t *testing.T) {
 	t.Parallel()
-	root := buildTree(t, map[string]string{
+	root := testtree.Build(t, map[string]string{
 		"run/systemd/resolve/stub-resolv.conf":      "nameserver 127.0.0.53\n",
 		"etc/resolv.conf":                           "nameserver 127.0.0.53\n",
 		"etc/systemd/resolved.conf.d/devstack.conf": "[Resolve]\nDNS=1.1.1.1\n",
@@ -372,7 +332,7 @@ func TestDetect(t *testing.T) {
 		{"linux-plain", Layout{OS: "linux"}},
 	}
 	for _, tc := range cases {
-		if got := Detect(buildTree(t, layouts[tc.layout]), "linux"); got != tc.want {
+		if got := Detect(testtree.Build(t, layouts[tc.layout]), "linux"); got != tc.want {
 			t.Errorf("%s: %+v, want %+v", tc.layout, got, tc.want)
 		}
 	}
@@ -393,7 +353,7 @@ func (f fakeLookup) LookupHost(_ context.Context, host string) ([]string, error)
 // adds the hosts block and verifies that instead.
 func TestInstallFallsBackToHosts(t *testing.T) {
 	t.Parallel()
-	root := buildTree(t, layouts["linux-resolved"])
+	root := testtree.Build(t, layouts["linux-resolved"])
 	cfg := Config{Root: root, OS: "linux", Domains: []string{"test"}, Addr: "127.0.0.1:15353", Hosts: []string{"app.test"}}
 	var shown int
 	rep, err := Install(context.Background(), cfg, Options{
@@ -419,7 +379,7 @@ func TestInstallFallsBackToHosts(t *testing.T) {
 
 func TestInstallVerified(t *testing.T) {
 	t.Parallel()
-	root := buildTree(t, layouts["linux-resolved"])
+	root := testtree.Build(t, layouts["linux-resolved"])
 	cfg := Config{Root: root, OS: "linux", Domains: []string{"test"}, Addr: "127.0.0.1:15353", Hosts: []string{"app.test"}}
 	rep, err := Install(context.Background(), cfg, Options{
 		Runner: &recorder{},
@@ -438,7 +398,7 @@ func TestInstallVerified(t *testing.T) {
 // directory writable) and for the service restart.
 func TestElevationOnlyForUnwritableFiles(t *testing.T) {
 	t.Parallel()
-	root := buildTree(t, layouts["linux-resolved-nss-mdns"])
+	root := testtree.Build(t, layouts["linux-resolved-nss-mdns"])
 	access := sysfile.Access{Euid: 1000, Writable: func(p string) bool { return p != filepath.Join(root, "etc") }}
 	opts := Options{Access: access, Live: &fakeResolved{root: root}}
 	cs, err := opts.Plan(context.Background(), Config{Root: root, OS: "linux", Domains: []string{"local"}, Addr: "127.0.0.1:15353", Hosts: []string{"a.local"}})
@@ -472,7 +432,7 @@ func TestElevationOnlyForUnwritableFiles(t *testing.T) {
 // for an interrupted uninstall.
 func TestInterruptedInstallIsFinished(t *testing.T) {
 	t.Parallel()
-	root := buildTree(t, layouts["linux-resolved"])
+	root := testtree.Build(t, layouts["linux-resolved"])
 	resolved := &fakeResolved{root: root}
 	opts := Options{Access: users[1].access, Live: resolved}
 	ctx := context.Background()
@@ -521,7 +481,7 @@ func TestInterruptedInstallIsFinished(t *testing.T) {
 // then stops before the restart and the next file.
 func TestCtrlCStopsBetweenFilesNotInside(t *testing.T) {
 	t.Parallel()
-	root := buildTree(t, layouts["linux-resolved-nss-mdns"])
+	root := testtree.Build(t, layouts["linux-resolved-nss-mdns"])
 	opts := Options{Access: users[1].access, Live: &fakeResolved{root: root}}
 	cfg := Config{Root: root, OS: "linux", Domains: []string{"local"}, Addr: "127.0.0.1:15353", Hosts: []string{"a.local"}}
 	cs, err := opts.Plan(context.Background(), cfg)
@@ -585,7 +545,7 @@ func TestResolvedRoutes(t *testing.T) {
 // with nothing else to do, removes them.
 func TestLeftoversOfAnInterruptedWriteAreRemoved(t *testing.T) {
 	t.Parallel()
-	root := buildTree(t, layouts["linux-plain"])
+	root := testtree.Build(t, layouts["linux-plain"])
 	opts := Options{Access: users[1].access}
 	ctx := context.Background()
 	cfg := Config{Root: root, OS: "linux", Domains: []string{"local"}, Addr: "127.0.0.1:15353", Hosts: []string{"a.local"}}
